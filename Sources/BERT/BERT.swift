@@ -1,0 +1,1 @@
+// Module BERT: see ../shared/design/DESIGN.md

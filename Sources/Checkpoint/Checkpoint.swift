@@ -1,0 +1,1 @@
+// Module Checkpoint: see ../shared/design/DESIGN.md

@@ -1,0 +1,1 @@
+// Module JSON: see ../shared/design/DESIGN.md

@@ -1,0 +1,83 @@
+/// Owner of a block of fp32 memory: either allocated here or borrowed from memory (such as a mapped
+/// checkpoint file) that `owner` keeps alive.
+///
+/// Storage is a reference type on purpose: weights are shared by every request without copies, and
+/// scratch buffers are reused across layers. Code that writes through `base` must own the buffer
+/// exclusively (scratch space of one forward pass), which is why this type is `@unchecked Sendable`.
+public final class TensorStorage: @unchecked Sendable {
+    /// First element.
+    public let base: UnsafeMutablePointer<Float>
+    /// Number of fp32 elements.
+    public let count: Int
+    private let owner: AnyObject?
+    private let ownsMemory: Bool
+
+    /// Allocates `count` zero-initialised elements, 64-byte aligned for vector kernels.
+    public init(zeroed count: Int) {
+        precondition(count >= 0, "negative tensor size")
+        let raw = UnsafeMutableRawPointer.allocate(
+            byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1))
+        self.base = raw.assumingMemoryBound(to: Float.self)
+        self.count = count
+        self.owner = nil
+        self.ownsMemory = true
+    }
+
+    /// Wraps memory owned by `owner` (kept alive as long as this storage lives); nothing is copied.
+    public init(borrowing base: UnsafeMutablePointer<Float>, count: Int, owner: AnyObject) {
+        self.base = base
+        self.count = count
+        self.owner = owner
+        self.ownsMemory = false
+    }
+
+    deinit {
+        if ownsMemory { UnsafeMutableRawPointer(base).deallocate() }
+    }
+}
+
+/// A dense, row-major fp32 tensor: a shape over a storage.
+public struct Tensor: Sendable {
+    /// Extent of each dimension, outermost first.
+    public let shape: [Int]
+    /// The memory the elements live in.
+    public let storage: TensorStorage
+
+    /// Number of elements (product of `shape`).
+    public var count: Int { shape.reduce(1, *) }
+
+    /// A zero-filled tensor of the given shape.
+    public init(zeros shape: [Int]) {
+        self.shape = shape
+        self.storage = TensorStorage(zeroed: shape.reduce(1, *))
+    }
+
+    /// A tensor holding a copy of `values`, which must have exactly `shape.reduce(1, *)` elements.
+    public init(shape: [Int], values: [Float]) {
+        precondition(values.count == shape.reduce(1, *), "values do not fill shape \(shape)")
+        self.init(zeros: shape)
+        values.withUnsafeBufferPointer { source in
+            guard let from = source.baseAddress else { return }
+            storage.base.update(from: from, count: values.count)
+        }
+    }
+
+    /// A tensor over existing storage (no copy); the storage must hold at least the shape's elements.
+    public init(shape: [Int], storage: TensorStorage) {
+        precondition(storage.count >= shape.reduce(1, *), "storage too small for shape \(shape)")
+        self.shape = shape
+        self.storage = storage
+    }
+
+    /// A copy of the elements, row-major.
+    public var scalars: [Float] {
+        Array(UnsafeBufferPointer(start: storage.base, count: count))
+    }
+
+    /// The same elements seen with another shape of equal element count.
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        precondition(newShape.reduce(1, *) == count, "cannot reshape \(shape) to \(newShape)")
+        return Tensor(shape: newShape, storage: storage)
+    }
+}

@@ -1,0 +1,1 @@
+// Module Tokenizer: see ../shared/design/DESIGN.md
