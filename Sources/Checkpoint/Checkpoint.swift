@@ -1,1 +1,0 @@
-// Module Checkpoint: see ../shared/design/DESIGN.md
