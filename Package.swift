@@ -31,6 +31,7 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS"]),
         .target(name: "Checkpoint", dependencies: ["Tensor", "JSON"]),
         .target(name: "BERT", dependencies: ["Checkpoint", "Tensor"]),
+        .target(name: "RPC", dependencies: ["JSON"]),
 
         // MARK: - Executables
         .executableTarget(
@@ -46,6 +47,7 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "JSON", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TestSupport"]),
+        .testTarget(name: "RPCTests", dependencies: ["RPC", "JSON", "TestSupport"]),
         .testTarget(name: "BERTTests", dependencies: ["BERT", "Checkpoint", "Tokenizer", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
