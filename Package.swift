@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // MARK: - System libraries
@@ -31,7 +32,9 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS"]),
         .target(name: "Checkpoint", dependencies: ["Tensor", "JSON"]),
         .target(name: "BERT", dependencies: ["Checkpoint", "Tensor"]),
-        .target(name: "RPC", dependencies: ["JSON"]),
+        .target(
+            name: "RPC",
+            dependencies: ["JSON", .product(name: "Logging", package: "swift-log")]),
 
         // MARK: - Executables
         .executableTarget(

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#else
-import Darwin
-#endif
 
 /// One step of cutting a byte stream into messages.
 public enum FrameEvent: Equatable, Sendable {
