@@ -20,7 +20,8 @@ let package = Package(
             name: "CJansson", pkgConfig: "jansson",
             providers: [.apt(["libjansson-dev"])]),
         .systemLibrary(
-            name: "CUTF8Proc", pkgConfig: "libutf8proc",
+            // Not via pkg-config: its .pc adds -DUTF8PROC_EXPORTS, a flag SwiftPM refuses.
+            name: "CUTF8Proc",
             providers: [.apt(["libutf8proc-dev"])]),
         .systemLibrary(
             name: "CBLAS", pkgConfig: "openblas",

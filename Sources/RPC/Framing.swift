@@ -5,10 +5,11 @@ public enum Framing: String, Sendable {
     /// One JSON text per line (scripts, socket default).
     case newlineDelimited
 
-    /// The framing a peer uses, judged from the first byte that is not white space:
-    /// a JSON text starts with `{` or `[`, anything else is taken for a header.
+    /// The framing a peer uses, judged from the first byte that is not white space: a letter starts a
+    /// header (`Content-Length: ...`), anything else is taken for a line of JSON.
     public static func detect(firstByte: UInt8) -> Framing {
-        firstByte == UInt8(ascii: "{") || firstByte == UInt8(ascii: "[") ? .newlineDelimited : .contentLength
+        let lowercased = firstByte | 0x20
+        return lowercased >= UInt8(ascii: "a") && lowercased <= UInt8(ascii: "z") ? .contentLength : .newlineDelimited
     }
 
     /// The bytes to send for one message body in this framing.

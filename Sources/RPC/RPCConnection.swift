@@ -160,7 +160,7 @@ public final class RPCConnection: Sendable {
             let task = Task { [weak self] in
                 await previous?.value
                 let response = await Self.answer(request, entry, context, server)
-                answer(request.id == nil ? nil : response)
+                answer(request.id == nil ? Optional<JSON>.none : response)
                 self?.finished(key, number)
             }
             state.inFlight[key, default: [:]][number] = task

@@ -82,9 +82,9 @@ public final class UnixSocketListener: Sendable {
             let key = ObjectIdentifier(transport)
             clients.withLock { $0[key] = transport }
             let connection = connect(transport)
-            let thread = Thread { [clients] in
+            let thread = Thread { [self] in
                 transport.serve(connection)
-                clients.withLock { $0[key] = nil }
+                self.clients.withLock { $0[key] = nil }
             }
             thread.stackSize = 1 << 20
             thread.start()
