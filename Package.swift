@@ -37,12 +37,17 @@ let package = Package(
             name: "RPC",
             dependencies: ["JSON", .product(name: "Logging", package: "swift-log")]),
 
+        .target(
+            name: "Service",
+            dependencies: ["RPC", "JSON", .product(name: "Logging", package: "swift-log")]),
+
         // MARK: - Executables
         .executableTarget(
             name: "bertd",
             dependencies: [
-                "JSON", "Tokenizer", "Checkpoint", "BERT",
+                "JSON", "Tokenizer", "Checkpoint", "BERT", "RPC", "Service",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
 
         // MARK: - Tests
@@ -51,6 +56,7 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "JSON", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TestSupport"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "RPC", "JSON", "TestSupport"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "JSON", "TestSupport"]),
         .testTarget(name: "BERTTests", dependencies: ["BERT", "Checkpoint", "Tokenizer", "TestSupport"]),
     ],

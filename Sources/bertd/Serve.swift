@@ -1,0 +1,79 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Glibc
+import Logging
+import RPC
+import Service
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve JSON-RPC on stdio and/or a Unix socket (the default subcommand).")
+
+    @Flag(help: "Serve one client (an editor) on stdin/stdout; stdout then carries the protocol only.")
+    var stdio = false
+
+    @Option(help: ArgumentHelp(
+        "Serve clients on this Unix socket (created 0600 in a 0700 directory).",
+        discussion: "Without --stdio or --socket, bertd listens on the default socket path."))
+    var socket: String?
+
+    @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    @Option(help: "Largest accepted message, in bytes.")
+    var maxMessageBytes: Int = 16 << 20
+
+    @Option(help: "Most requests in one JSON-RPC batch.")
+    var maxBatchSize: Int = 256
+
+    @Option(help: "Most texts in one request.")
+    var maxTexts: Int = 1024
+
+    @Option(help: "Most characters in one text.")
+    var maxChars: Int = 1_000_000
+
+    @Option(help: "Seconds to let in-flight requests finish on SIGTERM/SIGINT before exiting.")
+    var gracePeriod: Double = 10
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        guard maxMessageBytes > 0, maxBatchSize > 0, maxTexts > 0, maxChars > 0, gracePeriod >= 0 else {
+            throw ValidationError("limits must be positive")
+        }
+    }
+
+    func run() throws {
+        signal(SIGPIPE, SIG_IGN)
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "bertd")
+        let configuration = ServiceConfiguration(
+            rpcLimits: RPCLimits(maxMessageBytes: maxMessageBytes, maxBatchSize: maxBatchSize),
+            maxTextsPerRequest: maxTexts, maxCharactersPerText: maxChars)
+        let service = BertdService(configuration: configuration, logger: logger) { status in
+            Glibc.exit(status)
+        }
+        let daemon = Daemon(service: service, logger: logger, grace: .milliseconds(Int(gracePeriod * 1000)))
+
+        let socketPath = socket ?? (stdio ? nil : UnixSocketListener.defaultPath())
+        if let socketPath {
+            do {
+                try daemon.listen(on: socketPath)
+            } catch {
+                logger.critical("\(error)")
+                throw ExitCode(2)
+            }
+            logger.info("listening on \(socketPath)")
+        }
+        if stdio { daemon.serveStdio(exitAtEnd: socketPath == nil) }
+        daemon.handleSignals()
+        dispatchMain()
+    }
+}
