@@ -42,3 +42,6 @@ extension JSON: ExpressibleByDictionaryLiteral {
         self = .object(JSONObject(elements))
     }
 }
+
+/// Interpolated literals build strings too: `"token \(index)"`.
+extension JSON: ExpressibleByStringInterpolation {}

@@ -12,7 +12,8 @@ extension JSON {
     /// keeps its last value at its first position. Integers outside `Int64` are rejected ("too big
     /// integer") rather than silently rounded, as are numbers beyond `Double` ("real number overflow").
     /// Invalid UTF-8 (stray or truncated bytes, overlong forms, encoded surrogates), lone surrogate
-    /// escapes, empty input and trailing garbage are errors.
+    /// escapes, empty input and trailing garbage are errors. Object keys containing `\u0000` are refused
+    /// by jansson ("NUL byte in object key not supported"), though such keys can be built and written.
     /// - Parameter maxDepth: the deepest nesting of arrays and objects allowed (a scalar is depth 0, `[]`
     ///   depth 1); jansson caps it at `janssonMaxDepth` whatever is asked.
     /// - Throws: `JSONParseError` with the place and reason.

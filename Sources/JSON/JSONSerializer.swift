@@ -8,7 +8,8 @@ extension JSON {
     ///
     /// NaN and infinities have no JSON form and are written as `null`. Finite doubles are written in the
     /// shortest form that parses back to the same bits, always with a `.` or an exponent so they read back
-    /// as doubles, not integers.
+    /// as doubles, not integers. Writing recurses once per nesting level (parsed values are at most
+    /// `janssonMaxDepth` deep).
     public func serialized() -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(64)
