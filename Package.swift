@@ -57,6 +57,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TestSupport"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "RPC", "JSON", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "JSON", "TestSupport"]),
         .testTarget(name: "BERTTests", dependencies: ["BERT", "Checkpoint", "Tokenizer", "TestSupport"]),
     ],
