@@ -1,10 +1,6 @@
 // Literal conformances so responses read like the JSON they produce: `["start": 0, "label": "PER"]`.
+// No ExpressibleByNilLiteral on purpose: with it, `nil` in an `Optional<JSON>` context silently becomes `.null`.
 
-extension JSON: ExpressibleByNilLiteral {
-    public init(nilLiteral: ()) {
-        self = .null
-    }
-}
 
 extension JSON: ExpressibleByBooleanLiteral {
     public init(booleanLiteral value: Bool) {

@@ -17,7 +17,7 @@ import Testing
         ("\"hi\"", .string("hi")),
         ("[]", .array([])),
         ("{}", .object([:])),
-        ("[1,\"a\",null,[true]]", .array([1, "a", nil, [true]])),
+        ("[1,\"a\",null,[true]]", .array([1, "a", .null, [true]])),
         ("{\"b\":1,\"a\":[2.5,{}]}", .object(["b": 1, "a": [2.5, [:]]])),
     ])
     func parsesAndWritesEachType(text: String, value: JSON) throws {

@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func keysKeepTheirBytes() throws {
-        let value: JSON = ["中文": 1, "😀": [2], "a\"b": nil]
+        let value: JSON = ["中文": 1, "😀": [2], "a\"b": .null]
         let text = value.serializedString
         #expect(text == #"{"中文":1,"😀":[2],"a\"b":null}"#)
         #expect(try JSON.parse(text) == value)
@@ -82,7 +82,7 @@ import Testing
 }
 
 @Suite struct AccessorTests {
-    let value: JSON = ["name": "x", "n": 3, "f": 2.5, "ok": true, "list": [1, "two"], "nested": ["k": nil]]
+    let value: JSON = ["name": "x", "n": 3, "f": 2.5, "ok": true, "list": [1, "two"], "nested": ["k": .null]]
 
     @Test func readsMembersAndElements() {
         #expect(value["name"]?.stringValue == "x")
