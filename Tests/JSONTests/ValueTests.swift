@@ -164,12 +164,12 @@ import Testing
     @Test func literalsAndInitializersBuildValues() {
         let index = 3
         let value: JSON = [
-            "token": "t\(index)", "id": JSON(index), "score": JSON(Float(0.25)), "ok": true, "none": nil,
+            "token": "t\(index)", "id": JSON(index), "score": JSON(Float(0.25)), "ok": true, "none": .null,
             "list": [1, 2.5, "x"],
         ]
         #expect(value.serializedString == #"{"token":"t3","id":3,"score":0.25,"ok":true,"none":null,"list":[1,2.5,"x"]}"#)
         #expect(JSON(Float.infinity).serializedString == "null")
         #expect(JSON("s") == "s" && JSON(true) == true && JSON(1.5) == 1.5)
-        #expect("\(value["list"] ?? nil)" == #"[1,2.5,"x"]"#)
+        #expect("\(value["list"] ?? .null)" == #"[1,2.5,"x"]"#)
     }
 }
