@@ -53,6 +53,12 @@ public final class MappedFile: @unchecked Sendable {
         UnsafeRawBufferPointer(start: base, count: base == nil ? 0 : count)
     }
 
+    /// Whether `path` names an existing regular file (following symlinks).
+    public static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
     private static func systemReason() -> String {
         String(cString: strerror(errno))
     }
