@@ -254,3 +254,13 @@ public final class EncoderModel: Sendable {
         }
     }
 }
+
+extension EncoderModel {
+    /// Loads the model in a Hugging Face model directory (config.json + model.safetensors or
+    /// pytorch_model.bin); weights are memory-mapped, not copied, when stored as fp32.
+    /// - Throws: `CheckpointError` for unreadable or incomplete checkpoints, `ModelError` for unsupported ones.
+    public static func load(directory: String) throws -> EncoderModel {
+        let model = try ModelDirectory.load(directory: directory)
+        return try EncoderModel(config: model.config, weights: model.root)
+    }
+}
