@@ -1,1 +1,0 @@
-// Module BERT: see ../shared/design/DESIGN.md

@@ -1,0 +1,159 @@
+import Checkpoint
+import Tensor
+
+/// The per-batch scratch views one encoder layer works in (all [tokens, ...] over a `Workspace`).
+struct LayerScratch {
+    let qkv: Tensor  // [tokens, 3·hidden]
+    let context: Tensor  // [tokens, hidden]
+    let projected: Tensor  // [tokens, hidden]
+    let intermediate: Tensor  // [tokens, intermediate]
+    let scores: Tensor  // [longest², ] one head's attention probabilities
+    let segmentStarts: [Int32]  // sequence s is rows segmentStarts[s] ..< segmentStarts[s + 1]
+}
+
+// transformers BertSelfAttention (absolute positions, no cache). Query, key and value are fused into one
+// [3·hidden, hidden] weight at load so one GEMM produces all three.
+struct BertSelfAttention: Sendable {
+    let qkv: Linear  // [3·hidden, hidden]
+    let heads: Int
+
+    init(_ weights: WeightScope, config: ModelConfig) throws(CheckpointError) {
+        let hidden = config.hiddenSize
+        let query = try Linear(weights.scope("query"), in: hidden, out: hidden)
+        let key = try Linear(weights.scope("key"), in: hidden, out: hidden)
+        let value = try Linear(weights.scope("value"), in: hidden, out: hidden)
+        qkv = Linear(
+            weight: concatenateRows([query.weight, key.weight, value.weight]),
+            bias: concatenateRows([query.bias, key.bias, value.bias].map { $0.reshaped([1, hidden]) })
+                .reshaped([3 * hidden]))
+        heads = config.numAttentionHeads
+    }
+
+    /// context = softmax(Q·Kᵀ/√d)·V per head and sequence
+    func forward(_ context: Tensor, _ hidden: Tensor, _ s: LayerScratch) {
+        qkv.forward(s.qkv, hidden)  // [tokens, 3·hidden]
+        selfAttention(context, qkv: s.qkv, scores: s.scores, segmentStarts: s.segmentStarts, heads: heads)
+    }
+}
+
+// transformers BertSelfOutput: dense, then LayerNorm with the residual.
+struct BertSelfOutput: Sendable {
+    let dense: Linear  // [hidden, hidden]
+    let layerNorm: LayerNorm
+
+    init(_ weights: WeightScope, config: ModelConfig) throws(CheckpointError) {
+        dense = try Linear(weights.scope("dense"), in: config.hiddenSize, out: config.hiddenSize)
+        layerNorm = try LayerNorm(weights.scope("LayerNorm"), width: config.hiddenSize, eps: config.layerNormEps)
+    }
+
+    /// hidden = LayerNorm(context·Wᵀ + b + hidden)
+    func forward(_ hidden: Tensor, _ context: Tensor, _ projected: Tensor) {
+        linear(projected, context, weight: dense.weight, bias: nil)  // [tokens, hidden]; bias added in LN
+        layerNorm.forward(hidden, projected, bias: dense.bias, residual: hidden)
+    }
+}
+
+// transformers BertAttention: self-attention followed by its output projection.
+struct BertAttention: Sendable {
+    let selfAttention: BertSelfAttention
+    let output: BertSelfOutput
+
+    init(_ weights: WeightScope, config: ModelConfig) throws(CheckpointError) {
+        selfAttention = try BertSelfAttention(weights.scope("self"), config: config)
+        output = try BertSelfOutput(weights.scope("output"), config: config)
+    }
+
+    /// hidden = LayerNorm(hidden + SelfOutput(SelfAttention(hidden)))
+    func forward(_ hidden: Tensor, _ s: LayerScratch) {
+        selfAttention.forward(s.context, hidden, s)  // [tokens, hidden]
+        output.forward(hidden, s.context, s.projected)
+    }
+}
+
+// transformers BertIntermediate: dense + hidden_act.
+struct BertIntermediate: Sendable {
+    let dense: Linear  // [intermediate, hidden]
+    let activation: Activation
+
+    init(_ weights: WeightScope, config: ModelConfig) throws(CheckpointError) {
+        dense = try Linear(weights.scope("dense"), in: config.hiddenSize, out: config.intermediateSize)
+        activation = config.hiddenAct
+    }
+
+    /// out[tokens, intermediate] = act(hidden·Wᵀ + b)
+    func forward(_ out: Tensor, _ hidden: Tensor) {
+        dense.forward(out, hidden, activation: activation)
+    }
+}
+
+// transformers BertOutput: dense back to hidden, then LayerNorm with the residual.
+struct BertOutput: Sendable {
+    let dense: Linear  // [hidden, intermediate]
+    let layerNorm: LayerNorm
+
+    init(_ weights: WeightScope, config: ModelConfig) throws(CheckpointError) {
+        dense = try Linear(weights.scope("dense"), in: config.intermediateSize, out: config.hiddenSize)
+        layerNorm = try LayerNorm(weights.scope("LayerNorm"), width: config.hiddenSize, eps: config.layerNormEps)
+    }
+
+    /// hidden = LayerNorm(intermediate·Wᵀ + b + hidden)
+    func forward(_ hidden: Tensor, _ intermediate: Tensor, _ projected: Tensor) {
+        linear(projected, intermediate, weight: dense.weight, bias: nil)  // [tokens, hidden]
+        layerNorm.forward(hidden, projected, bias: dense.bias, residual: hidden)
+    }
+}
+
+// transformers BertLayer (encoder only: no cross-attention).
+struct BertLayer: Sendable {
+    let attention: BertAttention
+    let intermediate: BertIntermediate
+    let output: BertOutput
+
+    init(_ weights: WeightScope, config: ModelConfig) throws(CheckpointError) {
+        attention = try BertAttention(weights.scope("attention"), config: config)
+        intermediate = try BertIntermediate(weights.scope("intermediate"), config: config)
+        output = try BertOutput(weights.scope("output"), config: config)
+    }
+
+    /// hidden = Output(Intermediate(Attention(hidden))), in place.
+    func forward(_ hidden: Tensor, _ s: LayerScratch) {
+        attention.forward(hidden, s)
+        intermediate.forward(s.intermediate, hidden)  // [tokens, intermediate]
+        output.forward(hidden, s.intermediate, s.projected)
+    }
+}
+
+// transformers BertEncoder: the stack of layers.
+struct BertEncoder: Sendable {
+    let layers: [BertLayer]
+
+    init(_ weights: WeightScope, config: ModelConfig) throws(CheckpointError) {
+        var layers = [BertLayer]()
+        for index in 0..<config.numHiddenLayers {
+            layers.append(try BertLayer(weights.scope("layer.\(index)"), config: config))
+        }
+        self.layers = layers
+    }
+
+    /// Runs every layer over `hidden` in place; `checkpoint` runs before each layer and may throw to stop.
+    func forward(_ hidden: Tensor, _ s: LayerScratch, checkpoint: () throws -> Void) rethrows {
+        for layer in layers {
+            try checkpoint()
+            layer.forward(hidden, s)
+        }
+    }
+}
+
+// transformers BertPooler: dense + tanh over each sequence's first ([CLS]) token.
+struct BertPooler: Sendable {
+    let dense: Linear  // [hidden, hidden]
+
+    init(_ weights: WeightScope, config: ModelConfig) throws(CheckpointError) {
+        dense = try Linear(weights.scope("dense"), in: config.hiddenSize, out: config.hiddenSize)
+    }
+
+    /// out[sequences, hidden] = tanh(first[sequences, hidden]·Wᵀ + b)
+    func forward(_ out: Tensor, _ first: Tensor) {
+        dense.forward(out, first, activation: .tanh)
+    }
+}

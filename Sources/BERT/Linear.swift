@@ -1,0 +1,43 @@
+import Checkpoint
+import Tensor
+
+// torch.nn.Linear: weight [out, in] as stored in the checkpoint, bias [out].
+struct Linear: Sendable {
+    let weight: Tensor  // [out, in]
+    let bias: Tensor  // [out]
+
+    init(_ weights: WeightScope, in inputs: Int, out outputs: Int) throws(CheckpointError) {
+        weight = try weights.tensor("weight", shape: [outputs, inputs])
+        bias = try weights.tensor("bias", shape: [outputs])
+    }
+
+    init(weight: Tensor, bias: Tensor) {
+        self.weight = weight
+        self.bias = bias
+    }
+
+    var outputs: Int { weight.rows }
+
+    /// out[m, out] = act(x[m, in] · weightᵀ + bias)
+    func forward(_ out: Tensor, _ x: Tensor, activation: Activation? = nil) {
+        linear(out, x, weight: weight, bias: bias, activation: activation)
+    }
+}
+
+// torch.nn.LayerNorm over the last dimension; checkpoints name it `LayerNorm` (weight = γ, bias = β).
+struct LayerNorm: Sendable {
+    let gamma: Tensor  // [width]
+    let beta: Tensor  // [width]
+    let eps: Float
+
+    init(_ weights: WeightScope, width: Int, eps: Float) throws(CheckpointError) {
+        gamma = try weights.tensor("weight", shape: [width])
+        beta = try weights.tensor("bias", shape: [width])
+        self.eps = eps
+    }
+
+    /// out = LayerNorm(x + bias + residual); out may be x or residual.
+    func forward(_ out: Tensor, _ x: Tensor, bias: Tensor? = nil, residual: Tensor? = nil) {
+        layerNorm(out, x, bias: bias, residual: residual, gamma: gamma, beta: beta, eps: eps)
+    }
+}

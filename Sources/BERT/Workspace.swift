@@ -1,0 +1,43 @@
+import Checkpoint
+import Tensor
+
+/// Scratch memory for forward passes, reused from call to call.
+///
+/// Buffers grow to the largest batch seen and are then reused, so a forward pass of a familiar size
+/// allocates nothing in its layers. A workspace serves one forward pass at a time: give each concurrent
+/// caller its own.
+public final class Workspace {
+    private var capacity = (tokens: 0, longest: 0)
+    private var dimensions = (embedding: 0, hidden: 0, intermediate: 0)
+    private(set) var embedded = TensorStorage(zeroed: 0)  // [tokens, embedding] (ELECTRA projection input)
+    private(set) var hidden = TensorStorage(zeroed: 0)  // [tokens, hidden]
+    private(set) var qkv = TensorStorage(zeroed: 0)  // [tokens, 3·hidden]
+    private(set) var context = TensorStorage(zeroed: 0)  // [tokens, hidden]
+    private(set) var projected = TensorStorage(zeroed: 0)  // [tokens, hidden]
+    private(set) var intermediate = TensorStorage(zeroed: 0)  // [tokens, intermediate]
+    private(set) var scores = TensorStorage(zeroed: 0)  // [longest, longest]
+
+    /// An empty workspace; it sizes itself on first use.
+    public init() {}
+
+    /// Makes room for `tokens` packed tokens whose longest sequence has `longest` tokens.
+    func reserve(tokens: Int, longest: Int, config: ModelConfig) {
+        let dims = (config.embeddingSize, config.hiddenSize, config.intermediateSize)
+        if dims != dimensions || tokens > capacity.tokens {
+            // Grow with headroom so slowly increasing batches do not reallocate every time.
+            let rows = max(tokens, capacity.tokens + capacity.tokens / 2)
+            embedded = TensorStorage(zeroed: rows * config.embeddingSize)
+            hidden = TensorStorage(zeroed: rows * config.hiddenSize)
+            qkv = TensorStorage(zeroed: rows * 3 * config.hiddenSize)
+            context = TensorStorage(zeroed: rows * config.hiddenSize)
+            projected = TensorStorage(zeroed: rows * config.hiddenSize)
+            intermediate = TensorStorage(zeroed: rows * config.intermediateSize)
+            capacity.tokens = rows
+            dimensions = dims
+        }
+        if longest > capacity.longest {
+            scores = TensorStorage(zeroed: longest * longest)
+            capacity.longest = longest
+        }
+    }
+}

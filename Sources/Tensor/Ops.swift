@@ -1,0 +1,139 @@
+import CBLAS
+// Safe entry points to the kernels: shapes are checked here (a mismatch is a programming error, so it
+// traps), then the pointer kernels in Kernels.swift do the arithmetic. Matrices are row-major 2-D tensors;
+// vectors (bias, gain) are 1-D. Outputs come first and must not overlap inputs unless a function says so.
+
+extension Tensor {
+    /// Rows of a 2-D tensor (1 for a vector).
+    public var rows: Int { shape.count >= 2 ? shape[0] : 1 }
+    /// Length of the last dimension.
+    public var columns: Int { shape.last ?? 1 }
+}
+
+/// out[m, n] = act(x[m, k] · weightᵀ[n, k] + bias[n]): a `torch.nn.Linear` (weight stored [out, in]).
+public func linear(_ out: Tensor, _ x: Tensor, weight: Tensor, bias: Tensor?, activation: Activation? = nil) {
+    let (m, k, n) = (x.rows, x.columns, weight.rows)
+    precondition(weight.columns == k, "linear: weight \(weight.shape) does not take \(x.shape)")
+    precondition(out.rows == m && out.columns == n, "linear: output \(out.shape) is not [\(m), \(n)]")
+    precondition(bias.map { $0.count == n } ?? true, "linear: bias does not have \(n) elements")
+    Kernels.matmulTransposedB(
+        out.storage.base, ldo: n, x.storage.base, lda: k, weight.storage.base, ldb: k, m: m, n: n, k: k)
+    if bias != nil || activation != nil {
+        Kernels.addBiasActivate(
+            out.storage.base, bias?.storage.base, rows: m, columns: n, activation: activation)
+    }
+}
+
+/// out[r, :] = LayerNorm(x[r, :] + bias + residual[r, :]) · gamma + beta (torch.nn.LayerNorm over the last
+/// dimension, biased variance). `out` may be the same tensor as `x` or `residual`.
+public func layerNorm(
+    _ out: Tensor, _ x: Tensor, bias: Tensor? = nil, residual: Tensor? = nil, gamma: Tensor, beta: Tensor,
+    eps: Float
+) {
+    let (rows, columns) = (x.rows, x.columns)
+    precondition(out.rows == rows && out.columns == columns, "layerNorm: output \(out.shape) vs \(x.shape)")
+    precondition(residual.map { $0.rows == rows && $0.columns == columns } ?? true, "layerNorm: residual")
+    precondition(gamma.count == columns && beta.count == columns, "layerNorm: gain/shift size")
+    precondition(bias.map { $0.count == columns } ?? true, "layerNorm: bias size")
+    Kernels.layerNorm(
+        out.storage.base, x.storage.base, bias: bias.map { ConstPointer($0.storage.base) },
+        residual: residual.map { ConstPointer($0.storage.base) }, gamma: gamma.storage.base,
+        beta: beta.storage.base, rows: rows, columns: columns, eps: eps)
+}
+
+/// x = act(x), element-wise, in place.
+public func activate(_ x: Tensor, _ activation: Activation) {
+    Kernels.addBiasActivate(x.storage.base, nil, rows: 1, columns: x.count, activation: activation)
+}
+
+/// x[r, :] = softmax(x[r, :]) over the last dimension, in place.
+public func softmaxRows(_ x: Tensor) {
+    Kernels.softmaxRows(x.storage.base, ldx: x.columns, rows: x.count / max(x.columns, 1), columns: x.columns)
+}
+
+/// out[t, :] = word[ids[t], :] + position[positions[t], :] + type[types[t], :] (BERT's embedding sum).
+public func embeddingSum(
+    _ out: Tensor, word: Tensor, ids: [Int32], position: Tensor, positions: [Int32], type: Tensor,
+    types: [Int32]
+) {
+    let tokens = ids.count
+    let columns = word.columns
+    precondition(positions.count == tokens && types.count == tokens, "embeddingSum: index counts differ")
+    precondition(out.rows == tokens && out.columns == columns, "embeddingSum: output \(out.shape)")
+    precondition(position.columns == columns && type.columns == columns, "embeddingSum: table widths")
+    precondition(ids.allSatisfy { $0 >= 0 && Int($0) < word.rows }, "embeddingSum: id out of range")
+    precondition(positions.allSatisfy { $0 >= 0 && Int($0) < position.rows }, "embeddingSum: position out of range")
+    precondition(types.allSatisfy { $0 >= 0 && Int($0) < type.rows }, "embeddingSum: type out of range")
+    ids.withUnsafeBufferPointer { i in
+        positions.withUnsafeBufferPointer { p in
+            types.withUnsafeBufferPointer { t in
+                guard let i = i.baseAddress, let p = p.baseAddress, let t = t.baseAddress else { return }
+                Kernels.embeddingSum(
+                    out.storage.base, word: word.storage.base, ids: i, position: position.storage.base,
+                    positions: p, type: type.storage.base, types: t, tokens: tokens, columns: columns)
+            }
+        }
+    }
+}
+
+/// out[r, :] = x[rows[r], :].
+public func gatherRows(_ out: Tensor, _ x: Tensor, rows: [Int32]) {
+    precondition(out.rows == rows.count && out.columns == x.columns, "gatherRows: output \(out.shape)")
+    precondition(rows.allSatisfy { $0 >= 0 && Int($0) < x.rows }, "gatherRows: row out of range")
+    rows.withUnsafeBufferPointer { r in
+        guard let r = r.baseAddress else { return }
+        Kernels.gatherRows(out.storage.base, x.storage.base, rows: r, count: rows.count, columns: x.columns)
+    }
+}
+
+/// Multi-head scaled dot-product self-attention over packed sequences.
+///
+/// `qkv` is [tokens, 3·hidden]: queries, keys and values side by side (head h in columns h·d ..< (h+1)·d of
+/// each block). Sequence s occupies rows `segmentStarts[s] ..< segmentStarts[s + 1]` and attends only to
+/// itself, which is exactly BERT's additive padding mask for right-padded batches, without computing the
+/// padded scores. `scores` is scratch space of at least (longest sequence)² elements.
+/// context[t, h·d + c] = Σ_j softmax_j(q_t · k_j / √d) · v[j, h·d + c].
+public func selfAttention(_ context: Tensor, qkv: Tensor, scores: Tensor, segmentStarts: [Int32], heads: Int) {
+    let hidden = context.columns
+    precondition(heads > 0 && hidden % heads == 0, "selfAttention: \(hidden) not divisible by \(heads) heads")
+    precondition(qkv.columns == 3 * hidden && qkv.rows == context.rows, "selfAttention: qkv \(qkv.shape)")
+    precondition(segmentStarts.first == 0 && segmentStarts.last.map { Int($0) == context.rows } == true,
+                 "selfAttention: segments must cover the rows")
+    var longest = 0
+    for s in 0..<(segmentStarts.count - 1) {
+        precondition(segmentStarts[s + 1] >= segmentStarts[s], "selfAttention: segments out of order")
+        longest = max(longest, Int(segmentStarts[s + 1] - segmentStarts[s]))
+    }
+    precondition(scores.count >= longest * longest, "selfAttention: scores scratch too small")
+    segmentStarts.withUnsafeBufferPointer { starts in
+        guard let starts = starts.baseAddress else { return }
+        Kernels.selfAttention(
+            context.storage.base, qkv: qkv.storage.base, scores: scores.storage.base, segmentStarts: starts,
+            segments: segmentStarts.count - 1, heads: heads, headSize: hidden / heads)
+    }
+}
+
+/// The rows of `parts` stacked into one new matrix (e.g. query, key and value weights fused at load).
+public func concatenateRows(_ parts: [Tensor]) -> Tensor {
+    let columns = parts.first?.columns ?? 0
+    precondition(parts.allSatisfy { $0.columns == columns }, "concatenateRows: widths differ")
+    let out = Tensor(zeros: [parts.reduce(0) { $0 + $1.rows }, columns])
+    var offset = 0
+    for part in parts {
+        (out.storage.base + offset).update(from: part.storage.base, count: part.count)
+        offset += part.count
+    }
+    return out
+}
+
+/// Sets the number of threads OpenBLAS uses for each GEMM.
+public func setBLASThreads(_ count: Int) {
+    openblas_set_num_threads(Int32(max(1, count)))
+}
+
+/// OpenBLAS's description of itself: core name (the kernels it chose) and build configuration.
+public var blasDescription: String {
+    let core = openblas_get_corename().map { String(cString: $0) } ?? "?"
+    let config = openblas_get_config().map { String(cString: $0) } ?? "?"
+    return "OpenBLAS core \(core) (\(config))"
+}

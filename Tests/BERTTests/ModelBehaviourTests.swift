@@ -1,0 +1,144 @@
+import BERT
+import Checkpoint
+import Foundation
+import Tensor
+import TestSupport
+import Testing
+
+/// A checkpoint with some tensors hidden, to check the errors a model gives for incomplete checkpoints.
+struct HidingSource: TensorSource {
+    let base: any TensorSource
+    let hidden: Set<String>
+    var tensorNames: [String] { base.tensorNames.filter { !hidden.contains($0) } }
+    func tensor(named name: String) throws(CheckpointError) -> Tensor? {
+        hidden.contains(name) ? nil : try base.tensor(named: name)
+    }
+}
+
+func fixtureDirectory(_ name: String) throws -> ModelDirectory {
+    try ModelDirectory.load(directory: Fixtures.url("models/\(name)").path)
+}
+
+let sample = EncoderInput(ids: [101, 791, 1921, 1921, 3698, 2523, 1962, 511, 102], typeIds: [0, 0, 0, 0, 0, 1, 1, 1, 1])
+
+@Test func headsComeFromTheArchitecture() throws {
+    let expected: [String: HeadKind] = [
+        "bert-model": .model, "bert-mlm": .maskedLM, "bert-pretraining": .preTraining,
+        "bert-nsp": .nextSentencePrediction, "bert-token": .tokenClassification, "bert-qa": .questionAnswering,
+        "bert-seq": .sequenceClassification, "electra-model": .model, "electra-mlm": .maskedLM,
+        "electra-pretraining": .replacedTokenDetection, "electra-token": .tokenClassification,
+        "electra-qa": .questionAnswering, "electra-seq": .sequenceClassification,
+    ]
+    for (name, head) in expected {
+        let directory = try fixtureDirectory(name)
+        #expect(try EncoderModel(config: directory.config, weights: directory.root).head == head, "\(name)")
+    }
+}
+
+@Test func unknownArchitectureIsAnError() throws {
+    let directory = try fixtureDirectory("bert-token")
+    for name in ["BertForMultipleChoice", "ElectraForTokenClassification", nil] as [String?] {
+        var config = directory.config
+        config.architecture = name
+        #expect(throws: ModelError.unsupportedArchitecture(name)) {
+            try EncoderModel(config: config, weights: directory.root)
+        }
+    }
+}
+
+@Test func missingTensorIsNamed() throws {
+    let directory = try fixtureDirectory("bert-pretraining")
+    for name in [
+        "bert.encoder.layer.1.output.dense.weight", "bert.pooler.dense.bias", "cls.seq_relationship.weight",
+        "bert.embeddings.LayerNorm.weight", "cls.predictions.transform.dense.weight",
+    ] {
+        let source = HidingSource(base: directory.weights, hidden: [name])
+        #expect(throws: CheckpointError.missingTensor(name: name)) {
+            try EncoderModel(config: directory.config, weights: WeightScope(source: source))
+        }
+    }
+}
+
+@Test func misShapedConfigIsAnError() throws {
+    let directory = try fixtureDirectory("electra-qa")
+    var config = directory.config
+    config.intermediateSize += 1
+    #expect(throws: CheckpointError.shapeMismatch(
+        name: "electra.encoder.layer.0.intermediate.dense.weight", expected: [33, 16], found: [32, 16])) {
+        try EncoderModel(config: config, weights: directory.root)
+    }
+    config = directory.config
+    config.numAttentionHeads = 3
+    #expect(throws: ModelError.self) { try EncoderModel(config: config, weights: directory.root) }
+}
+
+@Test func invalidInputsAreRejected() throws {
+    let model = try EncoderModel.load(directory: Fixtures.url("models/bert-mlm").path)
+    let cases: [(EncoderBatch, [[Int]]?)] = [
+        (EncoderBatch([]), nil),
+        (EncoderBatch([EncoderInput(ids: [])]), nil),
+        (EncoderBatch([EncoderInput(ids: [101, 21128])]), nil),
+        (EncoderBatch([EncoderInput(ids: [101, -1])]), nil),
+        (EncoderBatch([EncoderInput(ids: [101, 102], typeIds: [0, 2])]), nil),
+        (EncoderBatch([EncoderInput(ids: [101, 102], typeIds: [0])]), nil),
+        (EncoderBatch([EncoderInput(ids: [Int](repeating: 100, count: 65))]), nil),
+        (EncoderBatch([sample]), [[9]]),
+        (EncoderBatch([sample]), [[1], [2]]),
+    ]
+    for (batch, positions) in cases {
+        #expect(throws: ModelError.self) { try model.run(batch, maskedLMPositions: positions) }
+    }
+}
+
+@Test func cancellationIsCheckedBeforeEachLayer() throws {
+    let model = try EncoderModel.load(directory: Fixtures.url("models/electra-token").path)
+    var polls = 0
+    _ = try model.run(EncoderBatch([sample]), shouldCancel: { polls += 1; return false })
+    #expect(polls == model.config.numHiddenLayers)
+
+    polls = 0
+    #expect(throws: ModelError.cancelled) {
+        try model.run(EncoderBatch([sample]), shouldCancel: { polls += 1; return polls == 2 })
+    }
+    #expect(polls == 2)
+}
+
+@Test func maskedLMAtPositionsEqualsThoseRowsOfAllPositions() throws {
+    for name in ["bert-mlm", "electra-mlm"] {
+        let model = try EncoderModel.load(directory: Fixtures.url("models/\(name)").path)
+        let all = try #require(try model.run(EncoderBatch([sample])).first)
+        let logits = try #require(all.maskedLMLogits)
+        #expect(logits.shape == [sample.ids.count, model.config.vocabSize])
+        #expect(all.maskedLMPositions == Array(0..<sample.ids.count))
+        let some = try #require(try model.run(EncoderBatch([sample]), maskedLMPositions: [[7, 2]]).first)
+        let picked = try #require(some.maskedLMLogits)
+        let vocab = model.config.vocabSize
+        #expect(picked.shape == [2, vocab])
+        #expect(Array(picked.scalars[0..<vocab]) == Array(logits.scalars[(7 * vocab)..<(8 * vocab)]))
+        #expect(Array(picked.scalars[vocab...]) == Array(logits.scalars[(2 * vocab)..<(3 * vocab)]))
+    }
+}
+
+@Test func workspaceIsReusedAcrossShapes() throws {
+    let model = try EncoderModel.load(directory: Fixtures.url("models/bert-qa").path)
+    let workspace = Workspace()
+    let short = EncoderBatch([sample])
+    let long = EncoderBatch([sample, EncoderInput(ids: [Int](repeating: 800, count: 64)), sample])
+    let fresh = try model.run(short)[0]
+    _ = try model.run(long, workspace: workspace)
+    let reused = try model.run(short, workspace: workspace)[0]
+    #expect(reused.startLogits == fresh.startLogits)
+    #expect(reused.endLogits == fresh.endLogits)
+    #expect(reused.hidden.scalars == fresh.hidden.scalars)
+}
+
+@Test func concurrentRunsWithOwnWorkspacesAgree() async throws {
+    let model = try EncoderModel.load(directory: Fixtures.url("models/electra-seq").path)
+    let reference = try model.run(EncoderBatch([sample]))[0].sequenceLogits
+    try await withThrowingTaskGroup(of: [Float]?.self) { group in
+        for _ in 0..<4 {
+            group.addTask { try model.run(EncoderBatch([sample]), workspace: Workspace())[0].sequenceLogits }
+        }
+        for try await logits in group { #expect(logits == reference) }
+    }
+}

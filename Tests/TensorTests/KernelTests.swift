@@ -1,0 +1,216 @@
+import Foundation
+import Testing
+
+@testable import Tensor
+
+// Each kernel against a naive Double-precision reference written straight from its definition.
+
+/// Deterministic pseudo-random numbers (SplitMix64), so every run sees the same inputs.
+struct Numbers {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> Float {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Float(Double(z >> 11) / Double(1 << 53)) * 2 - 1
+    }
+    mutating func tensor(_ shape: [Int], scale: Float = 1) -> Tensor {
+        Tensor(shape: shape, values: (0..<shape.reduce(1, *)).map { _ in next() * scale })
+    }
+}
+
+func maxAbsDiff(_ a: [Float], _ b: [Double]) -> Double {
+    precondition(a.count == b.count)
+    return zip(a, b).map { abs(Double($0) - $1) }.max() ?? 0
+}
+
+func reference(_ activation: Activation, _ x: Double) -> Double {
+    switch activation {
+    case .gelu: 0.5 * x * (1 + erf(x / 2.0.squareRoot()))
+    case .geluNew: 0.5 * x * (1 + tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))
+    case .geluFast: 0.5 * x * (1 + tanh(x * 0.7978845608 * (1 + 0.044715 * x * x)))
+    case .relu: max(0, x)
+    case .silu: x / (1 + exp(-x))
+    case .tanh: tanh(x)
+    }
+}
+
+@Test(arguments: Activation.allCases)
+func activationMatchesDefinition(_ activation: Activation) {
+    // -12 ... 12 in steps of 1/64, plus a ragged tail so the partial-lane path runs too.
+    let xs = (0..<1539).map { Float($0 - 769) / 64 }
+    let t = Tensor(shape: [xs.count], values: xs)
+    activate(t, activation)
+    let expected = xs.map { reference(activation, Double($0)) }
+    #expect(maxAbsDiff(t.scalars, expected) < 2e-6)
+}
+
+@Test func expIsAccurateOverSoftmaxRange() {
+    var lanes = Lanes()
+    for start in stride(from: -80, to: 10, by: 1) {
+        for i in 0..<16 { lanes[i] = Float(start) + Float(i) / 16 }
+        let e = VectorMath.exp(lanes)
+        for i in 0..<16 {
+            let exact = Foundation.exp(Double(lanes[i]))
+            #expect(abs(Double(e[i]) - exact) <= 3e-7 * exact)
+        }
+    }
+}
+
+@Test(arguments: [[1, 1, 1], [3, 5, 7], [17, 33, 40], [64, 8, 16]])
+func linearMatchesNaive(_ shape: [Int]) {
+    let (m, k, n) = (shape[0], shape[1], shape[2])
+    var numbers = Numbers(seed: UInt64(m * 1000 + k * 10 + n))
+    let x = numbers.tensor([m, k])
+    let w = numbers.tensor([n, k])
+    let b = numbers.tensor([n])
+    for activation in [nil] + Activation.allCases.map(Optional.some) {
+        let out = Tensor(zeros: [m, n])
+        linear(out, x, weight: w, bias: b, activation: activation)
+        var expected = [Double]()
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum = Double(b.scalars[j])
+                for p in 0..<k { sum += Double(x.scalars[i * k + p]) * Double(w.scalars[j * k + p]) }
+                expected.append(activation.map { reference($0, sum) } ?? sum)
+            }
+        }
+        #expect(maxAbsDiff(out.scalars, expected) < 1e-5)
+    }
+    let noBias = Tensor(zeros: [m, n])
+    linear(noBias, x, weight: w, bias: nil)
+    let plain = Tensor(zeros: [m, n])
+    linear(plain, x, weight: w, bias: Tensor(zeros: [n]))
+    #expect(noBias.scalars == plain.scalars)
+}
+
+func referenceLayerNorm(_ v: [Double], _ gamma: [Float], _ beta: [Float], eps: Double) -> [Double] {
+    let mean = v.reduce(0, +) / Double(v.count)
+    let variance = v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(v.count)
+    return v.indices.map { (v[$0] - mean) / (variance + eps).squareRoot() * Double(gamma[$0]) + Double(beta[$0]) }
+}
+
+@Test(arguments: [1, 7, 16, 40, 768])
+func layerNormMatchesNaive(columns: Int) {
+    var numbers = Numbers(seed: UInt64(columns))
+    let rows = 5
+    // An offset mean checks that the variance is computed around the mean, not from raw squares.
+    let x = numbers.tensor([rows, columns], scale: 3)
+    for i in 0..<x.count { x.storage.base[i] += 100 }
+    let residual = numbers.tensor([rows, columns])
+    let bias = numbers.tensor([columns])
+    let gamma = numbers.tensor([columns])
+    let beta = numbers.tensor([columns])
+    for eps: Float in [1e-12, 1e-5] {
+        let out = Tensor(zeros: [rows, columns])
+        layerNorm(out, x, bias: bias, residual: residual, gamma: gamma, beta: beta, eps: eps)
+        var expected = [Double]()
+        for r in 0..<rows {
+            let v = (0..<columns).map {
+                Double(x.scalars[r * columns + $0]) + Double(bias.scalars[$0])
+                    + Double(residual.scalars[r * columns + $0])
+            }
+            expected += referenceLayerNorm(v, gamma.scalars, beta.scalars, eps: Double(eps))
+        }
+        #expect(maxAbsDiff(out.scalars, expected) < 2e-5)
+
+        // In place over the residual gives the same numbers.
+        let inPlace = Tensor(shape: residual.shape, values: residual.scalars)
+        layerNorm(inPlace, x, bias: bias, residual: inPlace, gamma: gamma, beta: beta, eps: eps)
+        #expect(inPlace.scalars == out.scalars)
+    }
+}
+
+@Test(arguments: [1, 5, 16, 33])
+func softmaxMatchesNaive(columns: Int) {
+    var numbers = Numbers(seed: 77 + UInt64(columns))
+    let x = numbers.tensor([3, columns], scale: 20)
+    let input = x.scalars
+    softmaxRows(x)
+    var expected = [Double]()
+    for r in 0..<3 {
+        let row = input[(r * columns)..<((r + 1) * columns)].map(Double.init)
+        let top = row.max() ?? 0
+        let sum = row.map { exp($0 - top) }.reduce(0, +)
+        expected += row.map { exp($0 - top) / sum }
+    }
+    #expect(maxAbsDiff(x.scalars, expected) < 1e-6)
+}
+
+@Test func embeddingSumAndGather() {
+    var numbers = Numbers(seed: 5)
+    let word = numbers.tensor([10, 20])
+    let position = numbers.tensor([6, 20])
+    let type = numbers.tensor([2, 20])
+    let ids: [Int32] = [3, 9, 0, 3]
+    let positions: [Int32] = [0, 1, 2, 5]
+    let types: [Int32] = [0, 1, 1, 0]
+    let out = Tensor(zeros: [4, 20])
+    embeddingSum(out, word: word, ids: ids, position: position, positions: positions, type: type, types: types)
+    var expected = [Double]()
+    for t in 0..<4 {
+        for c in 0..<20 {
+            expected.append(
+                Double(word.scalars[Int(ids[t]) * 20 + c]) + Double(position.scalars[Int(positions[t]) * 20 + c])
+                    + Double(type.scalars[Int(types[t]) * 20 + c]))
+        }
+    }
+    #expect(maxAbsDiff(out.scalars, expected) < 1e-6)
+
+    let picked = Tensor(zeros: [2, 20])
+    gatherRows(picked, word, rows: [9, 3])
+    #expect(picked.scalars == Array(word.scalars[180..<200]) + Array(word.scalars[60..<80]))
+}
+
+@Test func selfAttentionMatchesNaivePerSegmentAndHead() {
+    let heads = 3
+    let headSize = 5
+    let hidden = heads * headSize
+    let starts: [Int32] = [0, 4, 5, 12]  // lengths 4, 1, 7 packed together
+    let tokens = Int(starts.last ?? 0)
+    var numbers = Numbers(seed: 11)
+    let qkv = numbers.tensor([tokens, 3 * hidden], scale: 2)
+    let context = Tensor(zeros: [tokens, hidden])
+    let scores = Tensor(zeros: [49])
+    selfAttention(context, qkv: qkv, scores: scores, segmentStarts: starts, heads: heads)
+
+    let v = qkv.scalars.map(Double.init)
+    var expected = [Double](repeating: 0, count: tokens * hidden)
+    for s in 0..<(starts.count - 1) {
+        let range = Int(starts[s])..<Int(starts[s + 1])
+        for h in 0..<heads {
+            for i in range {
+                var logits = [Double]()
+                for j in range {
+                    var dot = 0.0
+                    for c in 0..<headSize {
+                        dot += v[i * 3 * hidden + h * headSize + c] * v[j * 3 * hidden + hidden + h * headSize + c]
+                    }
+                    logits.append(dot / Double(headSize).squareRoot())
+                }
+                let top = logits.max() ?? 0
+                let weights = logits.map { exp($0 - top) }
+                let total = weights.reduce(0, +)
+                for c in 0..<headSize {
+                    var sum = 0.0
+                    for (w, j) in zip(weights, range) {
+                        sum += w / total * v[j * 3 * hidden + 2 * hidden + h * headSize + c]
+                    }
+                    expected[i * hidden + h * headSize + c] = sum
+                }
+            }
+        }
+    }
+    #expect(maxAbsDiff(context.scalars, expected) < 1e-5)
+}
+
+@Test func concatenateRowsStacks() {
+    let a = Tensor(shape: [1, 2], values: [1, 2])
+    let b = Tensor(shape: [2, 2], values: [3, 4, 5, 6])
+    let c = concatenateRows([a, b])
+    #expect(c.shape == [3, 2])
+    #expect(c.scalars == [1, 2, 3, 4, 5, 6])
+}
