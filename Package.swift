@@ -33,6 +33,7 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS"]),
         .target(name: "Checkpoint", dependencies: ["Tensor", "JSON"]),
         .target(name: "BERT", dependencies: ["Checkpoint", "Tensor"]),
+        .target(name: "Tasks", dependencies: ["BERT", "Tokenizer", "Checkpoint"]),
         .target(
             name: "RPC",
             dependencies: ["JSON", .product(name: "Logging", package: "swift-log")]),
@@ -57,6 +58,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TestSupport"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "RPC", "JSON", "TestSupport"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "BERT", "Tokenizer", "JSON", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "JSON", "TestSupport"]),
         .testTarget(name: "BERTTests", dependencies: ["BERT", "Checkpoint", "Tokenizer", "TestSupport"]),
