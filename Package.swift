@@ -54,6 +54,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // MARK: - Benchmarks (release builds only; not part of the test suite)
+        .executableTarget(
+            name: "EngineBenchmark", dependencies: ["BERT", "Checkpoint", "Tensor"],
+            path: "Benchmarks/EngineBenchmark"),
+
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["JSON"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
