@@ -40,6 +40,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // MARK: - Benchmarks
+        .executableTarget(
+            name: "TokenizerBenchmark", dependencies: ["Tokenizer"], path: "Benchmarks/TokenizerBenchmark"),
+
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["JSON"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
