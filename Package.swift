@@ -54,10 +54,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
-        // MARK: - Benchmarks (release builds only; not part of the test suite)
+        // MARK: - Benchmarks (release builds; not part of the test suite)
         .executableTarget(
             name: "EngineBenchmark", dependencies: ["BERT", "Checkpoint", "Tensor"],
             path: "Benchmarks/EngineBenchmark"),
+        .executableTarget(
+            name: "TokenizerBenchmark", dependencies: ["Tokenizer"], path: "Benchmarks/TokenizerBenchmark"),
 
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["JSON"], path: "Tests/TestSupport"),

@@ -13,15 +13,18 @@ public final class BertdService: Sendable {
     public let sessions: SessionStore
     /// What the process was started with.
     public let configuration: ServiceConfiguration
+    /// The loaded models.
+    public let registry: ModelRegistry
     let logger: Logger
     let startedAt = ContinuousClock.now
     let exitHandler: @Sendable (Int32) -> Void
 
     /// Builds the service and its method table.
     /// - Parameter onExit: called with the exit status when an editor on stdio sends `exit`.
-    public init(configuration: ServiceConfiguration, logger: Logger,
+    public init(configuration: ServiceConfiguration, registry: ModelRegistry, logger: Logger,
                 onExit: @escaping @Sendable (Int32) -> Void) {
         self.configuration = configuration
+        self.registry = registry
         self.logger = logger
         self.sessions = SessionStore()
         self.exitHandler = onExit
@@ -40,7 +43,9 @@ public final class BertdService: Sendable {
     }
 
     /// Every method the daemon answers.
-    static let methods: [ServiceMethod] = lifecycleMethods + statusMethods
+    static let methods: [ServiceMethod] = lifecycleMethods + statusMethods + modelsMethods + [
+        tokenizeMethod, embedMethod,
+    ]
 
     /// Connects a transport and registers its session.
     public func connect(sink: any MessageSink, peer: PeerKind, framing: Framing? = nil) -> RPCConnection {
