@@ -35,6 +35,9 @@ import Testing
         {
             #expect(directory.weights.tensorNames.contains(name), "\(fixture): \(name)")
         }
+        let dtype: StoredElementType = fixture.contains("bf16") ? .bfloat16 : fixture.contains("f16") ? .float16 : .float32
+        #expect(directory.weights.elementType(of: "cls.predictions.decoder.weight") == dtype)
+        #expect(directory.weights.shape(of: "cls.predictions.decoder.weight") == [64, 8])
         let decoder = try directory.root.scope("cls.predictions.decoder").tensor("weight", shape: [64, 8])
         let embeddings = try directory.root.scope("bert.embeddings").tensor("word_embeddings.weight", shape: [64, 8])
         #expect(decoder.scalars == embeddings.scalars)
