@@ -49,7 +49,7 @@ let package = Package(
         .executableTarget(
             name: "bertd",
             dependencies: [
-                "JSON", "Tokenizer", "Checkpoint", "BERT", "RPC", "Service",
+                "JSON", "Tokenizer", "Checkpoint", "BERT", "Tensor", "RPC", "Service",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -54,6 +54,10 @@ public final class StreamTransport: MessageSink {
     }
 
     /// Reads until end of stream, feeding `connection`; then closes it. Blocks the calling thread.
+    ///
+    /// At end of input the peer may only have closed its writing side (a pipe's end, `shutdown(SHUT_WR)`):
+    /// the requests it sent are still answered. When it is gone altogether (a socket hung up), its
+    /// requests are cancelled instead.
     public func serve(_ connection: RPCConnection) {
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
@@ -67,6 +71,14 @@ public final class StreamTransport: MessageSink {
             }
             if status.withLock({ $0.broken }) { break }
         }
+        if !peerHungUp() && !status.withLock({ $0.broken }) {
+            let drained = DispatchSemaphore(value: 0)
+            Task {
+                await connection.drain()
+                drained.signal()
+            }
+            drained.wait()
+        }
         connection.close()
         // Let queued answers go out before the descriptor is closed.
         writeQueue.sync {}
@@ -75,6 +87,13 @@ public final class StreamTransport: MessageSink {
             Glibc.close(readDescriptor)
             if writeDescriptor != readDescriptor { Glibc.close(writeDescriptor) }
         }
+    }
+
+    /// Whether the peer closed the connection entirely (not just its writing half).
+    private func peerHungUp() -> Bool {
+        var descriptor = pollfd(fd: writeDescriptor, events: Int16(POLLOUT), revents: 0)
+        guard poll(&descriptor, 1, 0) >= 0 else { return true }
+        return descriptor.revents & Int16(POLLHUP | POLLERR) != 0
     }
 
     /// Waits until everything queued so far has been written.

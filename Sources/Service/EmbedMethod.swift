@@ -33,7 +33,7 @@ extension BertdService {
         }
         let batch = EncoderBatch(inputs)
         let outputs = try await service.withDeadline(common.timeout) {
-            try await model.queue.run(batch, maskedLMPositions: [])
+            try await model.queue.run(batch, maskedLMPositions: batch.sequences.map { _ in [] })
         }
         let vectors: [JSON] = outputs.map { output in
             let pooled = pooling.apply(output.hidden.scalars, rows: output.hidden.shape[0], width: output.hidden.shape[1])

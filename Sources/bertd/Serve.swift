@@ -5,6 +5,7 @@ import Glibc
 import Logging
 import RPC
 import Service
+import Tensor
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,6 +18,21 @@ struct Serve: ParsableCommand {
         "Serve clients on this Unix socket (created 0600 in a 0700 directory).",
         discussion: "Without --stdio or --socket, bertd listens on the default socket path."))
     var socket: String?
+
+    @Option(name: .customLong("model"), help: ArgumentHelp(
+        "A model to serve, as NAME=DIR (a Hugging Face BERT/ELECTRA directory); repeat for several.",
+        discussion: "Without --model, bertd serves the default models shipped in Models/ (csc, ner, qa, cws).",
+        valueName: "NAME=DIR"))
+    var models: [String] = []
+
+    @Option(help: "Threads for each matrix product (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Most tokens merged into one forward pass when requests wait together.")
+    var tokenBudget: Int = 4096
+
+    @Option(help: "Most requests waiting per model before new ones are refused as overloaded.")
+    var maxQueue: Int = 256
 
     @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
@@ -40,7 +56,9 @@ struct Serve: ParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
-        guard maxMessageBytes > 0, maxBatchSize > 0, maxTexts > 0, maxChars > 0, gracePeriod >= 0 else {
+        guard maxMessageBytes > 0, maxBatchSize > 0, maxTexts > 0, maxChars > 0, gracePeriod >= 0,
+              tokenBudget > 0, maxQueue > 0, (threads ?? 1) > 0
+        else {
             throw ValidationError("limits must be positive")
         }
     }
@@ -57,7 +75,18 @@ struct Serve: ParsableCommand {
         let configuration = ServiceConfiguration(
             rpcLimits: RPCLimits(maxMessageBytes: maxMessageBytes, maxBatchSize: maxBatchSize),
             maxTextsPerRequest: maxTexts, maxCharactersPerText: maxChars)
-        let service = BertdService(configuration: configuration, logger: logger) { status in
+        if let threads { setBLASThreads(threads) }
+        let registry: ModelRegistry
+        do {
+            registry = try ModelRegistry(specs: try modelSpecs(logger), tokenBudget: tokenBudget, maxQueuedJobs: maxQueue)
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode(2)
+        }
+        for model in registry.all {
+            logger.info("model \(model.spec.name): \(model.model.head.rawValue) from \(model.spec.directory) in \(Int(model.loadSeconds * 1000)) ms")
+        }
+        let service = BertdService(configuration: configuration, registry: registry, logger: logger) { status in
             Glibc.exit(status)
         }
         let daemon = Daemon(service: service, logger: logger, grace: .milliseconds(Int(gracePeriod * 1000)))
@@ -75,5 +104,17 @@ struct Serve: ParsableCommand {
         if stdio { daemon.serveStdio(exitAtEnd: socketPath == nil) }
         daemon.handleSignals()
         dispatchMain()
+    }
+}
+
+extension Serve {
+    /// The models named with --model, else the shipped defaults.
+    func modelSpecs(_ logger: Logger) throws -> [ModelSpec] {
+        if !models.isEmpty { return models.map(ModelSpec.init(argument:)) }
+        guard let directory = ShippedModels.directory() else {
+            logger.warning("no --model given and no shipped models found (set BERTD_MODELS); serving without models")
+            return []
+        }
+        return ShippedModels.specs(in: directory)
     }
 }
