@@ -9,6 +9,6 @@ struct Bertd: ParsableCommand {
             With no subcommand, bertd serves: `bertd --stdio` for an editor, `bertd --socket PATH` for \
             scripts and many clients (default path: $XDG_RUNTIME_DIR/bertd.sock, else /tmp/bertd-$UID/bertd.sock).
             """,
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, TokenizeCommand.self, InspectCommand.self, ForwardCommand.self],
         defaultSubcommand: Serve.self)
 }
