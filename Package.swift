@@ -45,11 +45,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        .target(
+            name: "LanguageServer",
+            dependencies: ["Service", "RPC", "JSON", "Tokenizer", .product(name: "Logging", package: "swift-log")]),
+
         // MARK: - Executables
         .executableTarget(
             name: "bertd",
             dependencies: [
-                "JSON", "Tokenizer", "Checkpoint", "BERT", "Tensor", "RPC", "Service",
+                "JSON", "Tokenizer", "Checkpoint", "BERT", "Tensor", "RPC", "Service", "LanguageServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -62,7 +66,7 @@ let package = Package(
             name: "TokenizerBenchmark", dependencies: ["Tokenizer"], path: "Benchmarks/TokenizerBenchmark"),
 
         // MARK: - Tests
-        .target(name: "TestSupport", dependencies: ["JSON"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["JSON", "RPC"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "JSON", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
@@ -70,6 +74,7 @@ let package = Package(
         .testTarget(name: "ServiceTests", dependencies: ["Service", "RPC", "JSON", "BERT", "Tasks", "TestSupport"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "BERT", "Tokenizer", "JSON", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["JSON", "TestSupport"]),
+        .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "Service", "RPC", "JSON", "Tokenizer", "TestSupport"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "JSON", "TestSupport"]),
         .testTarget(name: "BERTTests", dependencies: ["BERT", "Checkpoint", "Tokenizer", "TestSupport"]),
     ],

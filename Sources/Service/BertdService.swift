@@ -18,16 +18,21 @@ public final class BertdService: Sendable {
     let logger: Logger
     let startedAt = ContinuousClock.now
     let exitHandler: @Sendable (Int32) -> Void
+    let extensions: ServiceExtensions
 
     /// Builds the service and its method table.
     /// - Parameter onExit: called with the exit status when an editor on stdio sends `exit`.
+    /// - Parameters:
+    ///   - extensions: more methods (the LSP document methods) and the capabilities they add.
     public init(configuration: ServiceConfiguration, registry: ModelRegistry, logger: Logger,
+                extensions: ServiceExtensions = ServiceExtensions(),
                 onExit: @escaping @Sendable (Int32) -> Void) {
         self.configuration = configuration
         self.registry = registry
         self.logger = logger
         self.sessions = SessionStore()
         self.exitHandler = onExit
+        self.extensions = extensions
         let holder = ServiceReference()
         var table = MethodTable()
         for method in Self.methods {
@@ -36,16 +41,28 @@ public final class BertdService: Sendable {
                 try await handle(try holder.get(), params, context)
             }
         }
+        for method in extensions.methods {
+            table.register(method.name, ordered: method.ordered, method.handler)
+        }
         self.server = RPCServer(table: table, limits: configuration.rpcLimits, logger: logger)
         holder.set(self)
         let sessions = self.sessions
-        server.onConnectionClosed { sessions.close($0) }
+        let closed = extensions.onConnectionClosed
+        server.onConnectionClosed { id in
+            sessions.close(id)
+            closed?(id)
+        }
     }
 
     /// Every method the daemon answers.
     static let methods: [ServiceMethod] = lifecycleMethods + statusMethods + modelsMethods + [
         tokenizeMethod, embedMethod,
     ]
+
+    /// The position encoding a connection negotiated (utf-32 for socket clients that skipped `initialize`).
+    public func positionEncoding(for connection: ConnectionID) -> PositionEncoding {
+        sessions.session(connection).positionEncoding
+    }
 
     /// Connects a transport and registers its session.
     public func connect(sink: any MessageSink, peer: PeerKind, framing: Framing? = nil) -> RPCConnection {
@@ -100,4 +117,38 @@ struct ServiceMethod: Sendable {
     var ordered = false
     /// Answers the request.
     let handle: @Sendable (BertdService, JSON?, RequestContext) async throws -> JSON
+}
+
+/// Methods and capabilities added to the daemon by a layer above the service (the LSP adapter).
+public struct ServiceExtensions: Sendable {
+    /// One added method.
+    public struct Method: Sendable {
+        public let name: String
+        public let ordered: Bool
+        public let handler: RequestHandler
+
+        public init(name: String, ordered: Bool, handler: @escaping RequestHandler) {
+            self.name = name
+            self.ordered = ordered
+            self.handler = handler
+        }
+    }
+
+    /// The added methods.
+    public var methods: [Method]
+    /// Members merged into `capabilities` in the `initialize` result.
+    public var capabilities: JSONObject
+    /// Called when `initialize` carries `initializationOptions`.
+    public var onInitialize: (@Sendable (ConnectionID, JSONReader) throws -> Void)?
+    /// Called when a connection closes.
+    public var onConnectionClosed: (@Sendable (ConnectionID) -> Void)?
+
+    public init(methods: [Method] = [], capabilities: JSONObject = [:],
+                onInitialize: (@Sendable (ConnectionID, JSONReader) throws -> Void)? = nil,
+                onConnectionClosed: (@Sendable (ConnectionID) -> Void)? = nil) {
+        self.methods = methods
+        self.capabilities = capabilities
+        self.onInitialize = onInitialize
+        self.onConnectionClosed = onConnectionClosed
+    }
 }

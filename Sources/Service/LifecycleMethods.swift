@@ -11,6 +11,9 @@ extension BertdService {
                 session.initialized = true
                 session.positionEncoding = encoding
             }
+            if let options = reader.member("initializationOptions") {
+                try service.extensions.onInitialize?(context.connection, options)
+            }
             return .object([
                 "serverInfo": ["name": "bertd", "version": .string(service.configuration.version)],
                 "capabilities": service.capabilities(encoding: encoding),
@@ -46,9 +49,10 @@ extension BertdService {
     }
 
     func capabilities(encoding: PositionEncoding) -> JSON {
-        .object([
-            "positionEncoding": .string(encoding.rawValue),
-            "experimental": ["bertd": ["methods": .array(Self.methods.map { .string($0.name) })]],
-        ])
+        var capabilities: JSONObject = ["positionEncoding": .string(encoding.rawValue)]
+        for (key, value) in extensions.capabilities { capabilities[key] = value }
+        let names = Self.methods.map(\.name) + extensions.methods.map(\.name)
+        capabilities["experimental"] = ["bertd": ["methods": .array(names.map { .string($0) })]]
+        return .object(capabilities)
     }
 }

@@ -15,10 +15,13 @@ final class Daemon: Sendable {
     private let stdioTransport = Mutex<StreamTransport?>(nil)
     private let stopping = Atomic<Bool>(false)
 
-    init(service: BertdService, logger: Logger, grace: Duration) {
+    let exitGate: ExitGate
+
+    init(service: BertdService, logger: Logger, grace: Duration, exitGate: ExitGate) {
         self.service = service
         self.logger = logger
         self.grace = grace
+        self.exitGate = exitGate
     }
 
     /// Binds the socket and accepts clients on a background thread.
@@ -36,6 +39,7 @@ final class Daemon: Sendable {
     func serveStdio(exitAtEnd: Bool) {
         let transport = StreamTransport(readDescriptor: 0, writeDescriptor: 1, closesDescriptors: false)
         stdioTransport.withLock { $0 = transport }
+        exitGate.stdio.withLock { $0 = transport }
         let connection = service.connect(sink: transport, peer: .stdio)
         let thread = Thread { [self] in
             transport.serve(connection)
@@ -76,3 +80,13 @@ final class Daemon: Sendable {
 
 /// Signal sources live as long as the process; written once by `handleSignals` on the main thread.
 nonisolated(unsafe) private var retainedSignalSources: [DispatchSourceSignal] = []
+
+/// Ends the process for LSP `exit`, after the answers already queued for the editor are written.
+final class ExitGate: Sendable {
+    let stdio = Mutex<StreamTransport?>(nil)
+
+    func exit(_ status: Int32) -> Never {
+        stdio.withLock { $0 }?.flush()
+        Glibc.exit(status)
+    }
+}

@@ -86,10 +86,12 @@ struct Serve: ParsableCommand {
         for model in registry.all {
             logger.info("model \(model.spec.name): \(model.model.head.rawValue) from \(model.spec.directory) in \(Int(model.loadSeconds * 1000)) ms")
         }
+        let exitGate = ExitGate()
         let service = BertdService(configuration: configuration, registry: registry, logger: logger) { status in
-            Glibc.exit(status)
+            exitGate.exit(status)
         }
-        let daemon = Daemon(service: service, logger: logger, grace: .milliseconds(Int(gracePeriod * 1000)))
+        let daemon = Daemon(service: service, logger: logger, grace: .milliseconds(Int(gracePeriod * 1000)),
+                            exitGate: exitGate)
 
         let socketPath = socket ?? (stdio ? nil : UnixSocketListener.defaultPath())
         if let socketPath {

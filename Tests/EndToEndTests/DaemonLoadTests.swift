@@ -106,17 +106,24 @@ private func heavyEmbed(id: JSON, timeoutMs: Int? = nil, texts: Int = 600) -> JS
         let daemon = try DaemonProcess(arguments: ["--model", tokenModel])
         defer { daemon.terminate() }
         let leaving = try daemon.connect()
-        for index in 0..<4 { try leaving.send(heavyEmbed(id: .integer(Int64(index)))) }
-        usleep(20_000)
-        leaving.disconnect()
+        for index in 0..<4 { try leaving.send(heavyEmbed(id: .integer(Int64(index)), texts: 200)) }
         let staying = try daemon.connect()
-        let started = Date()
-        let answer = try staying.call("annotate/tokenize", params: ["text": "还在吗"])
-        #expect(answer["result"]?["tokens"] != nil)
-        // The abandoned work (4 heavy requests) must not all run before this one.
-        let status = try staying.call("bertd/status", id: 2)
-        #expect(status["result"]?["pendingRequests"] == 1)
-        #expect(Date().timeIntervalSince(started) < 30)
+        func queueDepth() throws -> Int? {
+            try staying.call("bertd/models", id: 7)["result"]?["models"]?[0]?["queueDepth"]?.intValue
+        }
+        // Wait until the heavy requests are queued, then hang up.
+        for _ in 0..<500 where try queueDepth() ?? 0 < 3 { usleep(2_000) }
+        #expect(try queueDepth() == 3)
+        leaving.disconnect()
+        // Queued work of a client that left is dropped at once (running it would take many seconds).
+        var depth = try queueDepth()
+        for _ in 0..<250 where depth != 0 {
+            usleep(2_000)
+            depth = try queueDepth()
+        }
+        #expect(depth == 0)
+        let answer = try staying.call("annotate/embed", params: ["text": "还在吗"])
+        #expect(answer["result"]?["embeddings"] != nil)
     }
 
     @Test func sigtermDuringLoadLosesNoAcceptedResponse() throws {

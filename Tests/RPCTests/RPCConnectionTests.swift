@@ -3,35 +3,7 @@ import Logging
 import Synchronization
 import Testing
 @testable import RPC
-
-/// Collects what a connection writes, decoded back to JSON messages.
-final class CollectingSink: MessageSink {
-    private let state = Mutex<(decoder: FrameDecoder, messages: [JSON])>(
-        (FrameDecoder(maxMessageBytes: 1 << 26), []))
-
-    func write(_ bytes: [UInt8]) -> Bool {
-        state.withLock { state in
-            state.decoder.append(bytes)
-            while case .message(let body)? = state.decoder.next() {
-                if let value = try? JSON.parse(body) { state.messages.append(value) }
-            }
-        }
-        return true
-    }
-
-    var messages: [JSON] { state.withLock { $0.messages } }
-
-    /// Waits (bounded) until `count` messages have arrived.
-    func waitFor(_ count: Int) async throws -> [JSON] {
-        for _ in 0..<400 {
-            let current = messages
-            if current.count >= count { return current }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        Issue.record("timed out waiting for \(count) messages, have \(messages.count): \(messages)")
-        return messages
-    }
-}
+import TestSupport
 
 final class EventLog: Sendable {
     let items = Mutex<[String]>([])
@@ -213,11 +185,3 @@ private func send(_ connection: RPCConnection, _ text: String) {
     }
 }
 
-final class RawSink: MessageSink {
-    private let bytes = Mutex<[UInt8]>([])
-    func write(_ data: [UInt8]) -> Bool {
-        bytes.withLock { $0.append(contentsOf: data) }
-        return true
-    }
-    var text: String { String(decoding: bytes.withLock { $0 }, as: UTF8.self) }
-}
