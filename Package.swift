@@ -72,6 +72,7 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "JSON", "TestSupport"]),
         .testTarget(name: "BERTTests", dependencies: ["BERT", "Checkpoint", "Tokenizer", "TestSupport"]),
+        .testTarget(name: "SchemaTests", dependencies: ["JSON", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
