@@ -214,6 +214,27 @@ class DaemonTests(unittest.TestCase):
             else:
                 self.assertIsInstance(future.exception(10), InvalidParams)
 
+    # MARK: The streaming example
+
+    def test_stream_corpus_example_keeps_input_order(self):
+        corpus = os.path.join(self.directory, "corpus.jsonl")
+        with open(corpus, "w", encoding="utf-8") as stream:
+            for i in range(60):
+                stream.write(json.dumps({"body": f"第{i}行"}, ensure_ascii=False) + "\n" if i % 7 else "\n")
+        script = os.path.join(HERE, "examples", "stream_corpus.py")
+        run = subprocess.run(
+            [sys.executable, script, corpus, "--socket", self.socket_path, "--field", "body", "--window", "8",
+             "--progress", "0"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        records = [json.loads(line) for line in run.stdout.splitlines()]
+        expected = [i + 1 for i in range(60) if i % 7]  # blank lines are skipped, numbers kept
+        self.assertEqual([r["line"] for r in records], expected)
+        for record in records:
+            pieces = [t["token"].removeprefix("##") for t in record["result"]["tokens"] if not t.get("special")]
+            self.assertEqual("".join(pieces), f"第{record['line'] - 1}行")
+        self.assertIn(f"{len(expected)} lines", run.stderr)
+        self.assertIn("lines/s", run.stderr)
+
     # MARK: Connection handling
 
     def test_connect_uses_bertd_socket_variable(self):
