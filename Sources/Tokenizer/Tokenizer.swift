@@ -1,1 +1,0 @@
-// Module Tokenizer: see ../shared/design/DESIGN.md
