@@ -40,7 +40,10 @@ let package = Package(
 
         .target(
             name: "Service",
-            dependencies: ["RPC", "JSON", .product(name: "Logging", package: "swift-log")]),
+            dependencies: [
+                "RPC", "JSON", "Tasks", "BERT", "Tokenizer", "Checkpoint",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
 
         // MARK: - Executables
         .executableTarget(
@@ -51,13 +54,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // MARK: - Benchmarks (release builds only; not part of the test suite)
+        .executableTarget(
+            name: "EngineBenchmark", dependencies: ["BERT", "Checkpoint", "Tensor"],
+            path: "Benchmarks/EngineBenchmark"),
+
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["JSON"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "JSON", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TestSupport"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "RPC", "JSON", "TestSupport"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "RPC", "JSON", "BERT", "Tasks", "TestSupport"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "BERT", "Tokenizer", "JSON", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "JSON", "TestSupport"]),

@@ -1,0 +1,110 @@
+import BERT
+import Foundation
+import RPC
+import Tasks
+import Testing
+import TestSupport
+@testable import Service
+
+private func loadModel(_ name: String = "bert-token") throws -> EncoderModel {
+    try EncoderModel.load(directory: Fixtures.url("models/\(name)").path)
+}
+
+private func input(_ seed: Int, length: Int) -> EncoderInput {
+    EncoderInput(ids: [101] + (0..<(length - 2)).map { 670 + (seed * 31 + $0 * 7) % 5000 } + [102])
+}
+
+private func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
+    zip(a, b).map { abs($0 - $1) }.max() ?? 0
+}
+
+@Suite struct ModelQueueTests {
+    @Test func waitingRequestsAreBatchedAndGetTheirOwnResults() async throws {
+        let model = try loadModel()
+        let queue = ModelQueue(model: model, name: "test")
+        defer { queue.stop() }
+        let inputs = (0..<12).map { input($0, length: 3 + $0 * 2) }
+        let direct = try model.run(EncoderBatch(inputs)).map { try #require($0.tokenLogits).scalars }
+        queue.pause()
+        let results = try await withThrowingTaskGroup(of: (Int, [Float]).self) { group in
+            for (index, sequence) in inputs.enumerated() {
+                group.addTask {
+                    let output = try await queue.run(EncoderBatch([sequence]), maskedLMPositions: nil)
+                    return (index, output[0].tokenLogits?.scalars ?? [])
+                }
+            }
+            while queue.queueDepth < inputs.count { try await Task.sleep(for: .milliseconds(2)) }
+            queue.resume()
+            var collected = [Int: [Float]]()
+            for try await (index, logits) in group { collected[index] = logits }
+            return collected
+        }
+        #expect(queue.batchesRun == 1)
+        for index in inputs.indices {
+            #expect(maxDifference(try #require(results[index]), direct[index]) <= 1e-5)
+        }
+    }
+
+    @Test func tokenBudgetSplitsBatches() async throws {
+        let queue = ModelQueue(model: try loadModel(), name: "test", tokenBudget: 20)
+        defer { queue.stop() }
+        queue.pause()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<4 {
+                group.addTask { _ = try await queue.run(EncoderBatch([input(index, length: 10)]), maskedLMPositions: nil) }
+            }
+            while queue.queueDepth < 4 { try await Task.sleep(for: .milliseconds(2)) }
+            queue.resume()
+            try await group.waitForAll()
+        }
+        #expect(queue.batchesRun == 2)
+    }
+
+    @Test func fullQueueAnswersOverloaded() async throws {
+        let queue = ModelQueue(model: try loadModel(), name: "test", maxQueuedJobs: 2)
+        defer { queue.stop() }
+        queue.pause()
+        let waiting = (0..<2).map { index in
+            Task { try await queue.run(EncoderBatch([input(index, length: 5)]), maskedLMPositions: nil) }
+        }
+        while queue.queueDepth < 2 { try await Task.sleep(for: .milliseconds(2)) }
+        await #expect(throws: RPCError.self) {
+            _ = try await queue.run(EncoderBatch([input(9, length: 5)]), maskedLMPositions: nil)
+        }
+        do {
+            _ = try await queue.run(EncoderBatch([input(9, length: 5)]), maskedLMPositions: nil)
+        } catch let error as RPCError {
+            #expect(error.data?["kind"] == "overloaded")
+        }
+        queue.resume()
+        for task in waiting { _ = try await task.value }
+    }
+
+    @Test func cancellingAQueuedRequestDropsIt() async throws {
+        let queue = ModelQueue(model: try loadModel(), name: "test")
+        defer { queue.stop() }
+        queue.pause()
+        let task = Task { try await queue.run(EncoderBatch([input(1, length: 5)]), maskedLMPositions: nil) }
+        while queue.queueDepth < 1 { try await Task.sleep(for: .milliseconds(2)) }
+        task.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await task.value }
+        #expect(queue.queueDepth == 0)
+        queue.resume()
+        #expect(queue.batchesRun == 0)
+    }
+
+    @Test func oneBadRequestDoesNotFailItsBatchmates() async throws {
+        let model = try loadModel()
+        let queue = ModelQueue(model: model, name: "test")
+        defer { queue.stop() }
+        queue.pause()
+        let good = Task { try await queue.run(EncoderBatch([input(1, length: 6)]), maskedLMPositions: nil) }
+        let bad = Task {
+            try await queue.run(EncoderBatch([EncoderInput(ids: [101, 999_999, 102])]), maskedLMPositions: nil)
+        }
+        while queue.queueDepth < 2 { try await Task.sleep(for: .milliseconds(2)) }
+        queue.resume()
+        #expect(try await good.value.count == 1)
+        await #expect(throws: ModelError.self) { _ = try await bad.value }
+    }
+}
