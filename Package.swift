@@ -58,6 +58,8 @@ let package = Package(
         .executableTarget(
             name: "EngineBenchmark", dependencies: ["BERT", "Checkpoint", "Tensor"],
             path: "Benchmarks/EngineBenchmark"),
+        .executableTarget(
+            name: "TokenizerBenchmark", dependencies: ["Tokenizer"], path: "Benchmarks/TokenizerBenchmark"),
 
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["JSON"], path: "Tests/TestSupport"),
