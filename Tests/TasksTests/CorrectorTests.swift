@@ -37,7 +37,7 @@ private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
     for item in cases {
         let text = try item.string("text")
         let mode = try #require(CorrectionMode(rawValue: try item.string("mode")))
-        let restricted = try #require(item["candidates"]?.boolValue)
+        let restricted = try #require(item["candidates"]?.boolValue as Bool?, "missing candidates")
         let result = try await corrector(candidates: restricted).correct([text], options: allProposals(mode))[0]
         let expected = try item.array("edits")
         let label = "\(mode) candidates \(restricted): \(text)"
