@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS"]),
         .target(name: "Checkpoint", dependencies: ["Tensor", "JSON"]),
         .target(name: "BERT", dependencies: ["Checkpoint", "Tensor"]),
-        .target(name: "Tasks", dependencies: ["BERT", "Tokenizer", "Checkpoint"]),
+        .target(name: "Tasks", dependencies: ["BERT", "Tokenizer", "Checkpoint", "JSON"]),
         .target(
             name: "RPC",
             dependencies: ["JSON", .product(name: "Logging", package: "swift-log")]),

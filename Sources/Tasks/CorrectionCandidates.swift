@@ -1,0 +1,52 @@
+import Foundation
+import JSON
+
+/// Confusion sets for spelling correction, from the `candidates.json` shipped next to a CSC model
+/// (format "bertd-csc-candidates-1", written by the training helper's train_csc.py):
+/// `{"candidates": {"天": "夫大", ...}, "threshold": 0.5, "max_edits": 0, ...}`. A position holding a
+/// character may only become one of its candidates; the softmax runs over the candidate set.
+public struct CorrectionCandidates: Sendable, Equatable {
+    /// For each character, the other characters it may be corrected to (the character itself is always a
+    /// candidate and is not listed).
+    public var candidates: [String: String]
+    /// The decision threshold tuned with these sets, when the file gives one.
+    public var threshold: Float?
+    /// The per-sentence edit cap tuned with these sets (0: none), when the file gives one.
+    public var maxEdits: Int?
+
+    /// Confusion sets given directly.
+    public init(candidates: [String: String], threshold: Float? = nil, maxEdits: Int? = nil) {
+        self.candidates = candidates
+        self.threshold = threshold
+        self.maxEdits = maxEdits
+    }
+
+    /// Reads `candidates.json`.
+    /// - Throws: the file's read error, `JSONParseError`, or `TaskError.invalidOption` for a malformed file.
+    public static func load(contentsOf url: URL) throws -> CorrectionCandidates {
+        let json = try JSON.parse(try Data(contentsOf: url))
+        guard let table = json["candidates"]?.objectValue else {
+            throw TaskError.invalidOption("\(url.lastPathComponent): no \"candidates\" object")
+        }
+        if let softmax = json["softmax"]?.stringValue, softmax != "candidates" {
+            throw TaskError.invalidOption("\(url.lastPathComponent): unsupported softmax \"\(softmax)\"")
+        }
+        var candidates: [String: String] = [:]
+        for (character, others) in table {
+            guard let others = others.stringValue else {
+                throw TaskError.invalidOption("\(url.lastPathComponent): candidates of \(character) are not a string")
+            }
+            candidates[character] = others
+        }
+        return CorrectionCandidates(
+            candidates: candidates, threshold: json["threshold"]?.doubleValue.map(Float.init),
+            maxEdits: json["max_edits"]?.intValue)
+    }
+
+    /// `directory/candidates.json` when the model directory has one, else nil.
+    public static func load(modelDirectory directory: URL) throws -> CorrectionCandidates? {
+        let url = directory.appendingPathComponent("candidates.json")
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        return try load(contentsOf: url)
+    }
+}

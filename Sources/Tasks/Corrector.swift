@@ -1,0 +1,246 @@
+import BERT
+import Tokenizer
+
+/// Chinese spelling correction with a masked-LM model (`annotate/correct`).
+///
+/// Decodes as the training helper's evaluator does (Benchmarks/quality/csc_eval.py): at each CJK ideograph
+/// token, a softmax over its candidate set (the character itself first, then its confusion set; the whole
+/// vocabulary when the model has no candidate sets), argmax; an edit when the argmax is another single CJK
+/// ideograph with probability >= threshold (and a lead of at least `margin` over the original), at most
+/// `maxEditsPerSentence` per sentence, most probable first. Latin, digits, punctuation, whitespace and
+/// characters outside the vocabulary are never touched. Long texts are split at sentence ends
+/// (。！？!?；and newlines) into windows.
+public struct Corrector: Sendable {
+    /// The tokenizer of the model.
+    public let tokenizer: BertTokenizer
+    /// Runs the masked-LM model.
+    public let runner: any EncoderRunner
+    /// The model's confusion sets, if it has any.
+    public let candidates: CorrectionCandidates?
+    /// Candidate token ids per original token id, the original first (from `candidates`).
+    private let table: [Int32: [Int]]
+
+    /// Most tokens sent to the runner in one call (mask mode makes one sequence per character).
+    private static let tokensPerRun = 16_384
+
+    /// A corrector over a masked-LM model, with the confusion sets of its `candidates.json` if any.
+    /// - Throws: `TaskError.wrongHead` for a model without a masked-LM head.
+    public init(tokenizer: BertTokenizer, runner: any EncoderRunner, candidates: CorrectionCandidates? = nil) throws {
+        guard runner.model.head == .maskedLM || runner.model.head == .preTraining else {
+            throw TaskError.wrongHead(task: "correction", head: runner.model.head)
+        }
+        self.tokenizer = tokenizer
+        self.runner = runner
+        self.candidates = candidates
+        var table: [Int32: [Int]] = [:]
+        for (character, others) in candidates?.candidates ?? [:] {
+            guard let id = tokenizer.vocabulary.id(for: character) else { continue }
+            var row = [Int(id)]
+            for other in others.unicodeScalars {
+                if let otherId = tokenizer.vocabulary.id(for: String(other)), !row.contains(Int(otherId)) {
+                    row.append(Int(otherId))
+                }
+            }
+            table[id] = row
+        }
+        self.table = table
+    }
+
+    /// The mode used when the request names none.
+    public var defaultMode: CorrectionMode { candidates == nil ? .mask : .direct }
+
+    /// Corrects each text; every round runs all texts' windows together.
+    /// - Throws: `TaskError.invalidOption` for bad options, or the runner's errors.
+    public func correct(_ texts: [String], options: CorrectionOptions = CorrectionOptions()) async throws -> [Correction] {
+        guard options.maxRounds >= 1 else { throw TaskError.invalidOption("maxRounds must be at least 1") }
+        let config = runner.model.config
+        let length = options.windowLength ?? min(config.maxPositionEmbeddings, 512)
+        guard length >= 3, length <= config.maxPositionEmbeddings else {
+            throw TaskError.invalidOption("windowLength \(length) must be in 3...\(config.maxPositionEmbeddings)")
+        }
+        let decision = Decision(
+            threshold: options.threshold ?? candidates?.threshold ?? 0.5, margin: options.margin,
+            cap: options.maxEditsPerSentence ?? candidates?.maxEdits ?? 0)
+        let mode = options.mode ?? defaultMode
+
+        var states = texts.map { CorrectionText($0, forced: options.forced, ignore: options.ignore) }
+        let initial = states.map(\.scalars)
+        var scores = states.map { [Float](repeating: 0, count: $0.scalars.count) }
+        var active = Array(states.indices)
+        for _ in 0..<options.maxRounds where !active.isEmpty {
+            let proposals = try await propose(active.map { states[$0] }, mode: mode, capacity: length - 2)
+            var changed: [Int] = []
+            for (slot, text) in active.enumerated() {
+                let accepted = decision.accept(proposals[slot])
+                for proposal in accepted {
+                    states[text].scalars[proposal.scalar] = proposal.replacement
+                    scores[text][proposal.scalar] = proposal.score
+                }
+                if !accepted.isEmpty { changed.append(text) }
+            }
+            active = changed
+        }
+
+        return texts.indices.map { index in
+            let state = states[index]
+            var edits = state.forcedEdits
+            for position in state.scalars.indices where state.scalars[position] != initial[index][position] {
+                guard let origin = state.origins[position] else { continue }
+                edits.append(Edit(start: origin.lowerBound, end: origin.upperBound,
+                                  original: String(initial[index][position]), replacement: String(state.scalars[position]),
+                                  score: scores[index][position], kind: .spelling))
+            }
+            edits.sort { $0.start < $1.start }
+            let corrected = edits.isEmpty || options.detectOnly ? texts[index] : state.string
+            return Correction(corrected: corrected, edits: edits)
+        }
+    }
+
+    // MARK: - One round
+
+    /// A proposed replacement of one scalar.
+    struct Proposal: Sendable {
+        var scalar: Int
+        var replacement: Unicode.Scalar
+        var score: Float
+        var originalScore: Float
+        var sentence: Int
+    }
+
+    /// Which proposals become edits.
+    struct Decision: Sendable {
+        let threshold: Float
+        let margin: Float
+        let cap: Int
+
+        func accept(_ proposals: [Proposal]) -> [Proposal] {
+            let passing = proposals.filter { $0.score >= threshold && $0.score - $0.originalScore >= margin }
+            guard cap > 0 else { return passing }
+            let bySentence = Dictionary(grouping: passing, by: \.sentence)
+            return bySentence.values.flatMap { group in
+                group.sorted { $0.score > $1.score || ($0.score == $1.score && $0.scalar < $1.scalar) }.prefix(cap)
+            }
+        }
+    }
+
+    /// One correctable token: where it is and what the model reads it as.
+    private struct Site {
+        var text: Int
+        var token: Int
+        var scalar: Int
+        var sentence: Int
+        var originalId: Int
+    }
+
+    /// The model's proposals for each text (threshold not yet applied).
+    private func propose(_ texts: [CorrectionText], mode: CorrectionMode, capacity: Int) async throws -> [[Proposal]] {
+        var inputs: [EncoderInput] = []
+        var positions: [[Int]] = []
+        var sites: [[Site]] = []  // per input, the site of each masked-LM row
+        for (textIndex, text) in texts.enumerated() {
+            let encoding = tokenizer.encode(text.string, addSpecialTokens: false)
+            let scalarAt = text.scalarIndexByByte()
+            var sentenceOf: [Int] = []  // per scalar
+            var sentence = 0
+            for scalar in text.scalars {
+                sentenceOf.append(sentence)
+                if endsSentence(scalar) { sentence += 1 }
+            }
+            // Tokens grouped by sentence (a token belongs to the sentence of its first scalar).
+            var sentences: [Range<Int>] = []
+            var tokenSentence: [Int] = []
+            for token in 0..<encoding.count {
+                let id = sentenceOf[scalarAt[encoding.offsets[token].lowerBound]]
+                tokenSentence.append(id)
+                if token > 0, tokenSentence[token - 1] == id, let last = sentences.popLast() {
+                    sentences.append(last.lowerBound..<(token + 1))
+                } else {
+                    sentences.append(token..<(token + 1))
+                }
+            }
+            let windows = try TokenWindows.sentences(sentences, capacity: capacity)
+            for range in windows.ranges where !range.isEmpty {
+                let windowSites = range.compactMap { token -> Site? in
+                    let offsets = encoding.offsets[token]
+                    let scalar = scalarAt[offsets.lowerBound]
+                    guard encoding.ids[token] != tokenizer.unknownId, scalarAt[offsets.upperBound] == scalar + 1,
+                          scalarAt[offsets.upperBound - 1] == scalar,
+                          isCJKIdeograph(text.scalars[scalar]), !text.frozen[scalar]
+                    else { return nil }
+                    return Site(text: textIndex, token: token, scalar: scalar, sentence: tokenSentence[token],
+                                originalId: Int(encoding.ids[token]))
+                }
+                guard !windowSites.isEmpty else { continue }
+                let ids = [tokenizer.classifierId] + encoding.ids[range] + [tokenizer.separatorId]
+                let rows = windowSites.map { $0.token - range.lowerBound + 1 }  // after [CLS]
+                switch mode {
+                case .direct:
+                    inputs.append(EncoderInput(ids: ids.map(Int.init)))
+                    positions.append(rows)
+                    sites.append(windowSites)
+                case .mask:
+                    for (site, position) in zip(windowSites, rows) {
+                        var masked = ids
+                        masked[position] = tokenizer.maskId
+                        inputs.append(EncoderInput(ids: masked.map(Int.init)))
+                        positions.append([position])
+                        sites.append([site])
+                    }
+                }
+            }
+        }
+
+        var proposals = [[Proposal]](repeating: [], count: texts.count)
+        let vocabularySize = runner.model.config.vocabSize
+        var start = 0
+        while start < inputs.count {
+            var end = start
+            var tokens = 0
+            while end < inputs.count, end == start || tokens + inputs[end].ids.count <= Self.tokensPerRun {
+                tokens += inputs[end].ids.count
+                end += 1
+            }
+            let outputs = try await runner.run(EncoderBatch(Array(inputs[start..<end])),
+                                               maskedLMPositions: Array(positions[start..<end]))
+            guard outputs.count == end - start else { throw TaskError.missingOutput("output for every window") }
+            for (offset, output) in outputs.enumerated() {
+                let rowSites = sites[start + offset]
+                guard let logits = output.maskedLMLogits?.scalars, logits.count == rowSites.count * vocabularySize else {
+                    throw TaskError.missingOutput("masked-LM logits")
+                }
+                for (rowIndex, site) in rowSites.enumerated() {
+                    let text = texts[site.text]
+                    if let proposal = decode(row(logits, rowIndex, width: vocabularySize), site: site,
+                                             original: text.scalars[site.scalar]) {
+                        proposals[site.text].append(proposal)
+                    }
+                }
+            }
+            start = end
+        }
+        return proposals
+    }
+
+    /// The argmax over the site's candidates (softmax over the candidate set), if it is another CJK ideograph.
+    private func decode(_ logits: ArraySlice<Float>, site: Site, original: Unicode.Scalar) -> Proposal? {
+        let base = logits.startIndex
+        let best: Int, score: Float, originalScore: Float
+        if candidates != nil {
+            // A character without a confusion set has only itself as candidate: never edited.
+            guard let pool = table[Int32(site.originalId)], pool.count > 1 else { return nil }
+            let probabilities = softmax(pool.map { logits[base + $0] })
+            let index = argmax(probabilities)
+            (best, score, originalScore) = (pool[index], probabilities[index], probabilities[0])
+        } else {
+            let probabilities = softmax(logits)
+            best = argmax(probabilities)
+            (score, originalScore) = (probabilities[best], probabilities[site.originalId])
+        }
+        guard best != site.originalId else { return nil }
+        let scalars = tokenizer.vocabulary.token(for: Int32(best)).unicodeScalars
+        guard scalars.count == 1, let replacement = scalars.first, isCJKIdeograph(replacement), replacement != original
+        else { return nil }
+        return Proposal(scalar: site.scalar, replacement: replacement, score: score, originalScore: originalScore,
+                        sentence: site.sentence)
+    }
+}
