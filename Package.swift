@@ -47,7 +47,7 @@ let package = Package(
 
         .target(
             name: "LanguageServer",
-            dependencies: ["Service", "RPC", "JSON", "Tokenizer", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["Service", "Tasks", "RPC", "JSON", "Tokenizer", .product(name: "Logging", package: "swift-log")]),
 
         // MARK: - Executables
         .executableTarget(

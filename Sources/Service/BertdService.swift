@@ -57,7 +57,7 @@ public final class BertdService: Sendable {
     /// Every method the daemon answers.
     static let methods: [ServiceMethod] = lifecycleMethods + statusMethods + modelsMethods + [
         tokenizeMethod, embedMethod,
-    ]
+    ] + taskMethods
 
     /// The position encoding a connection negotiated (utf-32 for socket clients that skipped `initialize`).
     public func positionEncoding(for connection: ConnectionID) -> PositionEncoding {

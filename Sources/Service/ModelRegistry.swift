@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import RPC
 import Synchronization
+import Tasks
 import Tokenizer
 
 /// A model to load: a name clients use and a Hugging Face model directory.
@@ -45,6 +46,8 @@ public final class LoadedModel: Sendable {
     public let licence: String?
     /// Seconds spent loading.
     public let loadSeconds: Double
+    /// Candidate sets for correction (`candidates.json` next to a correction model), if any.
+    public let correctionCandidates: CorrectionCandidates?
 
     init(spec: ModelSpec, tokenBudget: Int, maxQueuedJobs: Int) throws {
         let started = ContinuousClock.now
@@ -53,6 +56,7 @@ public final class LoadedModel: Sendable {
         model = try EncoderModel.load(directory: spec.directory)
         tokenizer = try BertTokenizer.load(directory: directory)
         queue = ModelQueue(model: model, name: spec.name, tokenBudget: tokenBudget, maxQueuedJobs: maxQueuedJobs)
+        correctionCandidates = try CorrectionCandidates.load(modelDirectory: directory)
         licence = (try? String(contentsOf: directory.appendingPathComponent("NOTICE"), encoding: .utf8))?
             .split(separator: "\n").first.map(String.init)
         let elapsed = ContinuousClock.now - started

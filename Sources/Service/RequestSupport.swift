@@ -4,7 +4,7 @@ import Tokenizer
 
 extension PositionEncoding {
     /// The tokenizer's name for this unit.
-    var offsetEncoding: OffsetEncoding {
+    public var offsetEncoding: OffsetEncoding {
         switch self {
         case .utf8: .utf8
         case .utf16: .utf16

@@ -2,10 +2,13 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Glibc
+import LanguageServer
 import Logging
 import RPC
 import Service
+import Synchronization
 import Tensor
+import Tokenizer
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -87,9 +90,15 @@ struct Serve: ParsableCommand {
             logger.info("model \(model.spec.name): \(model.model.head.rawValue) from \(model.spec.directory) in \(Int(model.loadSeconds * 1000)) ms")
         }
         let exitGate = ExitGate()
-        let service = BertdService(configuration: configuration, registry: registry, logger: logger) { status in
+        let checker = ModelSpellChecker()
+        let sessions = EncodingLookup()
+        let languageServer = LanguageServer(checker: checker, logger: logger) { sessions.encoding(of: $0) }
+        let service = BertdService(configuration: configuration, registry: registry, logger: logger,
+                                   extensions: languageServer.serviceExtensions) { status in
             exitGate.exit(status)
         }
+        checker.attach(service)
+        sessions.attach(service)
         let daemon = Daemon(service: service, logger: logger, grace: .milliseconds(Int(gracePeriod * 1000)),
                             exitGate: exitGate)
 
@@ -118,5 +127,18 @@ extension Serve {
             return []
         }
         return ShippedModels.specs(in: directory)
+    }
+}
+
+/// Position encodings of connections, looked up in the service once it exists.
+final class EncodingLookup: Sendable {
+    private let service = Mutex<BertdService?>(nil)
+
+    func attach(_ service: BertdService) {
+        self.service.withLock { $0 = service }
+    }
+
+    func encoding(of connection: ConnectionID) -> OffsetEncoding {
+        service.withLock { $0 }?.positionEncoding(for: connection).offsetEncoding ?? .utf16
     }
 }

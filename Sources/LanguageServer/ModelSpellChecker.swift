@@ -1,0 +1,34 @@
+import Service
+import Synchronization
+import Tasks
+
+/// Checks sentences with the daemon's correction model (the `csc` model unless configured otherwise).
+public final class ModelSpellChecker: SpellChecker {
+    private let service = Mutex<BertdService?>(nil)
+    private let modelName: String?
+
+    /// A checker using the model named `modelName` (nil: the default correction model).
+    public init(modelName: String? = nil) {
+        self.modelName = modelName
+    }
+
+    /// Binds the checker to the service once it exists (the service needs the LSP methods first).
+    public func attach(_ service: BertdService) {
+        self.service.withLock { $0 = service }
+    }
+
+    public func check(_ sentences: [String], threshold: Double?) async throws -> [[SpellingIssue]] {
+        guard let service = service.withLock({ $0 }) else { return sentences.map { _ in [] } }
+        let model = try service.registry.model(named: modelName, for: .correct)
+        var options = CorrectionOptions()
+        options.threshold = threshold.map(Float.init)
+        options.detectOnly = true
+        let corrections = try await service.correct(sentences, options: options, model: model)
+        return corrections.map { correction in
+            correction.edits.map { edit in
+                SpellingIssue(range: edit.start..<edit.end, original: edit.original,
+                              replacement: edit.replacement, score: Double(edit.score))
+            }
+        }
+    }
+}
