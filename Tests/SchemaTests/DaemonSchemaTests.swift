@@ -8,9 +8,15 @@ import TestSupport
 struct DaemonSchemaTests {
     static let tokenModel = Fixtures.url("models/bert-token").path
 
-    /// A daemon with the token-classification fixture as "tok", limited to 4 texts per request.
+    /// A daemon with a fixture model per task ("tok" first, so it serves tokenize and embed), limited to
+    /// 4 texts per request.
     static func start() throws -> DaemonProcess {
-        try DaemonProcess(arguments: ["--model", "tok=\(tokenModel)", "--max-texts", "4"])
+        let models = [
+            "tok=\(tokenModel)", "ner=\(Fixtures.url("tasks/ner-bio").path)", "qa=\(Fixtures.url("models/bert-qa").path)",
+            "csc=\(Fixtures.url("tasks/csc").path)", "seq=\(Fixtures.url("models/bert-seq").path)",
+            "nsp=\(Fixtures.url("models/bert-nsp").path)",
+        ]
+        return try DaemonProcess(arguments: models.flatMap { ["--model", $0] } + ["--max-texts", "4"])
     }
 
     /// Valid requests for every implemented method, in an order that leaves the session usable.
@@ -26,6 +32,19 @@ struct DaemonSchemaTests {
         ("annotate/embed", ["texts": ["北京", "hello world"], "pooling": "cls", "normalize": false]),
         ("annotate/embed", ["text": "你好", "pooling": "none"]),
         ("annotate/embed", ["texts": ["你好", "世界"], "pooling": "none", "truncate": true]),
+        ("annotate/label", ["text": "张三在北京大学读书 hello", "model": "ner"]),
+        ("annotate/label", ["texts": ["李四去上海", "x"], "aggregation": "none", "decoding": "viterbi"]),
+        ("annotate/label", ["text": "王五", "aggregation": "max", "ignoreLabels": [], "minScore": 0.1, "stride": 2]),
+        ("annotate/answer", ["question": "谁在读书？", "context": "张三在北京大学读书。", "topK": 2]),
+        ("annotate/answer", ["question": "哪里？", "contexts": ["北京。", "上海。"], "allowNoAnswer": true]),
+        ("annotate/correct", ["text": "我门今天去公园完。Hello 123", "threshold": 0]),
+        ("annotate/correct", ["texts": ["他门在哪", "fine"], "ignore": ["他门"], "force": ["在哪": "在那"], "detectOnly": true]),
+        ("annotate/fillMask", ["text": "北京是[MASK]国的首都", "topK": 2, "model": "csc"]),
+        ("annotate/classify", ["text": "这部电影很好看", "topK": 2]),
+        ("annotate/classify", ["texts": ["好", "坏"], "textPair": "电影", "function": "sigmoid"]),
+        ("annotate/nextSentence", ["text": "今天天气很好", "textPair": "我们去公园吧"]),
+        ("annotate/segment", ["text": "我爱北京天安门 ok", "model": "ner"]),
+        ("annotate/segment", ["texts": ["他来了", ""], "model": "ner"]),
         ("bertd/models", nil),
         ("bertd/reload", ["name": "tok"]),
         ("bertd/status", nil),
@@ -55,7 +74,9 @@ struct DaemonSchemaTests {
             answered.insert(request.method)
             if request.method == "initialize" {
                 // The methods the daemon says it serves are exactly those openrpc.json marks implemented.
+                // LSP document methods follow the LSP 3.17 specification; LanguageServerTests cover them.
                 let served = Set(result["capabilities"]?["experimental"]?["bertd"]?["methods"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+                    .filter { !$0.hasPrefix("textDocument/") && !$0.hasPrefix("workspace/") }
                 let implemented = Set(try Self.openRPCMethods(schemas, status: "implemented"))
                 #expect(served.union(["$/cancelRequest"]) == implemented)
                 #expect(served.subtracting(["exit"]).isSubset(of: Set(Self.requests.map(\.method))),
@@ -100,6 +121,17 @@ struct DaemonSchemaTests {
         ("annotate/embed", ["texts": ["a", 3]]),
         ("annotate/embed", ["text": "x", "normalize": 1]),
         ("annotate/embed", ["text": "x", "top_k": 1]),
+        ("annotate/label", ["text": "x", "aggregation": "bogus"]),
+        ("annotate/label", ["text": "x", "minScore": 2]),
+        ("annotate/answer", ["context": "x"]),
+        ("annotate/answer", ["question": "q", "context": "x", "topK": 0]),
+        ("annotate/correct", ["text": "x", "threshold": 2]),
+        ("annotate/correct", ["text": "x", "force": ["a": 1]]),
+        ("annotate/correct", ["text": "x", "mode": "csc"]),
+        ("annotate/fillMask", ["text": "x", "topK": 0]),
+        ("annotate/classify", ["text": "x", "function": "tanh"]),
+        ("annotate/nextSentence", ["text": "x"]),
+        ("annotate/segment", ["text": "x", "stride": 1]),
         ("bertd/reload", [:]),
         ("bertd/reload", ["name": 3]),
         ("initialize", ["initializationOptions": ["positionEncoding": "latin-1"]]),
