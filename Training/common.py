@@ -196,3 +196,25 @@ def char_to_token_map(offsets, n_chars):
             for c in range(a, min(b, n_chars)):
                 m[c] = t
     return m
+
+
+def cmrc_examples(articles):
+    ex = []
+    for art in articles:
+        for p in art["paragraphs"]:
+            for q in p["qas"]:
+                ex.append({"id": q["id"], "question": q["question"], "context": p["context"],
+                           "answers": [a["text"] for a in q["answers"]],
+                           "starts": [a["answer_start"] for a in q["answers"]]})
+    return ex
+
+
+def cmrc_split(seed=2018):
+    """(train examples, held-out examples): all of the trial set + half of dev_part1's articles for training,
+    the other half (article indices shuffled with random.Random(seed), first half) held out."""
+    dev = read_cmrc("dev_part1")
+    idx = list(range(len(dev)))
+    random.Random(seed).shuffle(idx)
+    held = set(idx[:len(dev) // 2])
+    train = cmrc_examples(read_cmrc("trial")) + cmrc_examples([a for i, a in enumerate(dev) if i not in held])
+    return train, cmrc_examples([a for i, a in enumerate(dev) if i in held])
