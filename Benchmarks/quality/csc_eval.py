@@ -1,0 +1,227 @@
+"""Chinese spelling correction evaluation on SIGHAN 2013 / 2014 test sets (DEVELOPMENT sets in this project).
+
+Metrics (as in the SIGHAN bake-offs and pycorrector's evaluation):
+  sentence level, detection:  a sentence is a true positive when it has errors and the set of positions the
+                              system changed equals the gold error positions; precision is over sentences the
+                              system changed, recall over sentences that have errors.
+  sentence level, correction: likewise, and every changed character equals the gold one (the output sentence
+                              equals the gold sentence), nothing else changed.
+  character level:            detection / correction P/R/F1 over edited positions vs gold error positions.
+
+Function boundary: predict(texts) -> per text a list of candidate edits (position, original_char,
+replacement_char, score) with score = probability of the replacement (the decoder keeps those with
+score >= threshold, at most max_edits per sentence, highest first). A daemon backend returns the same from
+`annotate/correct` run with threshold 0.
+
+    python Benchmarks/quality/csc_eval.py --model Models/csc                  # shipped threshold
+    python Benchmarks/quality/csc_eval.py --model Models/csc --sweep          # threshold table
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DATA = os.environ.get("BERTD_DATA", os.path.join(os.path.dirname(ROOT), "shared", "data"))
+if not os.path.isdir(DATA):
+    DATA = "/work/shared/data"
+
+
+def is_cjk(ch):
+    o = ord(ch)
+    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x2FA1F
+
+
+def load_candidates(path):
+    """candidates.json: {"format": ..., "candidates": {char: "other candidate chars"}}; the char itself is
+    always a candidate and is not listed."""
+    with open(path, encoding="utf-8") as f:
+        d = json.load(f)
+    return d
+
+
+def candidate_table(cands, vocab):
+    """(V, K) LongTensor of candidate ids per vocab id (column 0 = the id itself), padded with -1."""
+    V = len(vocab)
+    rows = [[i] for i in range(V)]
+    for ch, others in cands.items():
+        i = vocab.get(ch)
+        if i is None:
+            continue
+        for o in others:
+            j = vocab.get(o)
+            if j is not None and j != i and j not in rows[i]:
+                rows[i].append(j)
+    K = max(len(r) for r in rows)
+    t = torch.full((V, K), -1, dtype=torch.long)
+    for i, r in enumerate(rows):
+        t[i, :len(r)] = torch.tensor(r)
+    return t
+
+
+def candidate_logits(model, input_ids, attention_mask, table):
+    """Logits restricted to each position's candidate set: (B, T, K), padding at -inf; and the (B, T, K) ids."""
+    out = model.electra(input_ids=input_ids, attention_mask=attention_mask)
+    h = model.generator_predictions(out[0])  # (B, T, E)
+    cand = table[input_ids]  # (B, T, K)
+    safe = cand.clamp(min=0)
+    W = model.generator_lm_head.weight[safe]  # (B, T, K, E)
+    b = model.generator_lm_head.bias[safe]
+    logits = torch.einsum("bte,btke->btk", h, W) + b
+    logits = logits.masked_fill(cand < 0, float("-inf"))
+    return logits, cand
+
+
+class TransformersCSC:
+    def __init__(self, model_dir, threads=2, batch=32, max_len=512, model=None, tok=None, table=None):
+        from transformers import BertTokenizerFast, ElectraForMaskedLM
+        torch.set_num_threads(threads)
+        self.tok = tok or BertTokenizerFast.from_pretrained(model_dir)
+        self.model = model or ElectraForMaskedLM.from_pretrained(model_dir, dtype=torch.float32)
+        self.model.eval()
+        if table is None:
+            c = load_candidates(os.path.join(model_dir, "candidates.json"))
+            table = candidate_table(c["candidates"], self.tok.get_vocab())
+        self.table = table
+        self.inv = {i: t for t, i in self.tok.get_vocab().items()}
+        self.batch, self.max_len = batch, max_len
+
+    def __call__(self, texts):
+        out = [None] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for k in range(0, len(order), self.batch):
+            idx = order[k:k + self.batch]
+            enc = self.tok([texts[i] for i in idx], return_offsets_mapping=True, padding=True, truncation=True,
+                           max_length=self.max_len, return_tensors="pt")
+            offs = enc.pop("offset_mapping").tolist()
+            with torch.no_grad():
+                logits, cand = candidate_logits(self.model, enc["input_ids"], enc["attention_mask"], self.table)
+                prob = torch.softmax(logits, -1)
+                p, j = prob.max(-1)
+                best = cand.gather(-1, j.unsqueeze(-1)).squeeze(-1)
+            for r, i in enumerate(idx):
+                text, edits = texts[i], []
+                for t, (a, b) in enumerate(offs[r]):
+                    if b - a != 1 or not is_cjk(text[a]):
+                        continue
+                    bi = int(best[r, t])
+                    if bi != int(enc["input_ids"][r, t]):
+                        rep = self.inv[bi]
+                        if len(rep) == 1 and rep != text[a]:
+                            edits.append((a, text[a], rep, float(p[r, t])))
+                out[i] = edits
+        return out
+
+
+def apply(text, edits, threshold, max_edits=0):
+    keep = [e for e in edits if e[3] >= threshold]
+    if max_edits:
+        keep = sorted(keep, key=lambda e: -e[3])[:max_edits]
+    s = list(text)
+    for pos, _, rep, _ in keep:
+        s[pos] = rep
+    return "".join(s)
+
+
+def f1(p, r):
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def metrics(rows, outputs):
+    """rows: SIGHAN dicts (original_text, correct_text); outputs: corrected strings."""
+    s = dict(dtp=0, ctp=0, pred_pos=0, gold_pos=0, c_dtp=0, c_ctp=0, c_pred=0, c_gold=0, n=len(rows))
+    for r, out in zip(rows, outputs):
+        src, tgt = r["original_text"], r["correct_text"]
+        gold = {i for i in range(len(src)) if src[i] != tgt[i]}
+        pred = {i for i in range(len(src)) if src[i] != out[i]}
+        if pred:
+            s["pred_pos"] += 1
+        if gold:
+            s["gold_pos"] += 1
+            if pred == gold:
+                s["dtp"] += 1
+                if all(out[i] == tgt[i] for i in gold):
+                    s["ctp"] += 1
+        s["c_pred"] += len(pred)
+        s["c_gold"] += len(gold)
+        s["c_dtp"] += len(pred & gold)
+        s["c_ctp"] += sum(1 for i in pred & gold if out[i] == tgt[i])
+    m = {}
+    for k, tp, pp, gp in (("sent_det", "dtp", "pred_pos", "gold_pos"), ("sent_cor", "ctp", "pred_pos", "gold_pos"),
+                          ("char_det", "c_dtp", "c_pred", "c_gold"), ("char_cor", "c_ctp", "c_pred", "c_gold")):
+        P = s[tp] / s[pp] if s[pp] else 0.0
+        R = s[tp] / s[gp] if s[gp] else 0.0
+        m[k] = {"p": P, "r": R, "f1": f1(P, R)}
+    m["counts"] = s
+    return m
+
+
+def load_set(name):
+    with open(os.path.join(DATA, "csc", f"sighan_{name}.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def evaluate_raw(predict, sets=("test13", "test14")):
+    raw = {}
+    for name in sets:
+        rows = load_set(name)
+        t0 = time.time()
+        raw[name] = (rows, predict([r["original_text"] for r in rows]), time.time() - t0)
+    return raw
+
+
+def score(raw, threshold, max_edits=0):
+    res = {}
+    for name, (rows, edits, dt) in raw.items():
+        outs = [apply(r["original_text"], e, threshold, max_edits) for r, e in zip(rows, edits)]
+        res[name] = metrics(rows, outs)
+        res[name]["sentences_per_s"] = len(rows) / dt if dt else 0.0
+    return res
+
+
+def sweep(raw, thresholds=None, caps=(0, 1, 2, 3)):
+    """Grid over threshold and per-sentence edit cap; objective = mean sentence correction F1 over the sets."""
+    thresholds = thresholds or [round(0.3 + 0.05 * i, 2) for i in range(14)]
+    table = []
+    for cap in caps:
+        for th in thresholds:
+            res = score(raw, th, cap)
+            obj = sum(r["sent_cor"]["f1"] for r in res.values()) / len(res)
+            table.append((obj, th, cap, res))
+    table.sort(key=lambda x: -x[0])
+    return table
+
+
+def fmt(name, m):
+    return (f"{name}: sentence det P {m['sent_det']['p']:.3f} R {m['sent_det']['r']:.3f} F1 {m['sent_det']['f1']:.3f} | "
+            f"cor P {m['sent_cor']['p']:.3f} R {m['sent_cor']['r']:.3f} F1 {m['sent_cor']['f1']:.3f} | "
+            f"char det F1 {m['char_det']['f1']:.3f} cor F1 {m['char_cor']['f1']:.3f}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default=os.path.join(ROOT, "Models", "csc"))
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threshold", type=float, default=None, help="default: candidates.json's threshold")
+    ap.add_argument("--max-edits", type=int, default=None)
+    ap.add_argument("--sweep", action="store_true")
+    a = ap.parse_args()
+    meta = load_candidates(os.path.join(a.model, "candidates.json"))
+    th = a.threshold if a.threshold is not None else meta.get("threshold", 0.5)
+    cap = a.max_edits if a.max_edits is not None else meta.get("max_edits", 0)
+    raw = evaluate_raw(TransformersCSC(a.model, threads=a.threads))
+    if a.sweep:
+        for obj, t, c, res in sweep(raw)[:15]:
+            print(f"threshold {t:.2f} max_edits {c}: mean sent cor F1 {obj:.4f} "
+                  + " ".join(f"{n} {r['sent_cor']['f1']:.3f}" for n, r in res.items()))
+    res = score(raw, th, cap)
+    print(f"SIGHAN (development sets), threshold {th} max_edits {cap}:")
+    for name, m in res.items():
+        print("  " + fmt(name, m) + f" ({m['sentences_per_s']:.0f} sent/s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,330 @@
+"""Train the Chinese spelling-correction model -> Models/csc/ (ElectraForMaskedLM + candidates.json).
+
+Model: LTP tiny's encoder + a fresh ElectraForMaskedLM head (generator_predictions 256 -> 128, GELU,
+LayerNorm; generator_lm_head tied to the pretrained 128-d word embeddings, bias 0). The backbone was never an
+MLM, so a full-vocabulary softmax learns to copy; instead each position's softmax is restricted to its
+candidate set: the character itself + same-pinyin + same-shape characters (pycorrector 1.1.4's
+data/same_pinyin.txt and data/same_stroke.txt) + the confusions observed in SIGHAN train13/14/15, made
+symmetric (if b is a candidate for a, a is one for b). Error positions weigh x5 in the loss.
+
+Data, per epoch: SIGHAN train13/14/15 pairs (x2) + clean sentences with synthetic errors drawn from the
+candidate sets (fresh draw every epoch): SIGHAN train correct sides, CLUENER2020 train texts, CMRC 2018
+contexts split into sentences. SIGHAN test13/test14 are development sets (monitoring and the threshold sweep).
+pycorrector's data/sighan2015_test.tsv (the held-out test) is deliberately never read.
+
+Decoding (bertd and Benchmarks/quality/csc_eval.py): at each CJK position, argmax over its candidates
+(softmax over the candidate set); edit when the argmax is not the original character and its probability
+>= threshold; at most max_edits edits per sentence (0 = no cap), highest probability first.
+
+    nice -n 19 python Training/train_csc.py --steps 6000 --seed 1
+"""
+import argparse
+import json
+import os
+import random
+import sys
+import time
+import zipfile
+
+import torch
+from transformers import ElectraForMaskedLM, get_linear_schedule_with_warmup
+
+import common
+
+sys.path.insert(0, os.path.join(common.REPO, "Benchmarks", "quality"))
+import csc_eval  # noqa: E402
+
+PYCORRECTOR_WHL = os.environ.get("PYCORRECTOR_WHL", "/tmp/wheels/pycorrector-1.1.4-py3-none-any.whl")
+
+
+def read_whl(name):
+    with zipfile.ZipFile(PYCORRECTOR_WHL) as z:
+        return z.read(name).decode("utf-8")
+
+
+def build_candidates(vocab):
+    """Returns (sources, cands): sources[src][char] = set of chars per source; cands[char] = sorted list of
+    all other candidates (symmetric closure over all sources), restricted to single CJK vocab characters."""
+    ok = lambda c: len(c) == 1 and common.is_cjk(c) and c in vocab
+    src = {"pinyin_same_tone": {}, "pinyin_other_tone": {}, "shape": {}, "sighan": {}}
+
+    def add(kind, a, b):
+        if a != b and ok(a) and ok(b):
+            src[kind].setdefault(a, set()).add(b)
+            src[kind].setdefault(b, set()).add(a)
+
+    for line in read_whl("pycorrector/data/same_pinyin.txt").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        c = parts[0].strip()
+        if len(parts) > 1:
+            for o in parts[1].strip():
+                add("pinyin_same_tone", c, o)
+        if len(parts) > 2:
+            for o in parts[2].strip():
+                add("pinyin_other_tone", c, o)
+    for line in read_whl("pycorrector/data/same_stroke.txt").splitlines():
+        chars = [x.strip() for x in line.split("\t") if x.strip()]
+        for a in chars:
+            for b in chars:
+                add("shape", a, b)
+    for name in ("train13", "train14", "train15"):
+        for r in common.read_sighan(name):
+            s, t = r["original_text"], r["correct_text"]
+            for i in range(min(len(s), len(t))):
+                if s[i] != t[i]:
+                    add("sighan", s[i], t[i])
+    cands = {}
+    for kind, m in src.items():
+        for a, bs in m.items():
+            cands.setdefault(a, set()).update(bs)
+    return src, {a: sorted(bs) for a, bs in cands.items()}
+
+
+def clean_sentences():
+    out = []
+    for name in ("train13", "train14", "train15"):
+        out += [r["correct_text"] for r in common.read_sighan(name)]
+    out += [r["text"] for r in common.read_cluener()]
+    for name in ("trial", "dev_part1"):
+        for art in common.read_cmrc(name):
+            for p in art["paragraphs"]:
+                buf = ""
+                for ch in p["context"]:
+                    buf += ch
+                    if ch in "。！？；!?\n":
+                        out.append(buf.strip()); buf = ""
+                if buf.strip():
+                    out.append(buf.strip())
+    seen, res = set(), []
+    for s in out:
+        s = s.strip()
+        n_cjk = sum(common.is_cjk(c) for c in s)
+        if 6 <= len(s) <= 126 and n_cjk >= 0.6 * len(s) and s not in seen:
+            seen.add(s); res.append(s)
+    return res
+
+
+class Example:
+    __slots__ = ("ids", "tgt", "cjk")
+
+    def __init__(self, ids, tgt, cjk):
+        self.ids, self.tgt, self.cjk = ids, tgt, cjk
+
+
+def encode_pair(tok, vocab, wrong, right, max_len):
+    enc = tok(wrong, return_offsets_mapping=True, truncation=True, max_length=max_len)
+    ids, tgt, cjk = enc["input_ids"], [], []
+    unk = vocab["[UNK]"]
+    for t, (a, b) in enumerate(enc["offset_mapping"]):
+        if b - a == 1 and common.is_cjk(wrong[a]) and ids[t] != unk and a < len(right):
+            g = vocab.get(right[a], unk)
+            tgt.append(g if g != unk else -100)
+            if g != unk:
+                cjk.append(t)
+        else:
+            tgt.append(-100)
+    return Example(ids, tgt, cjk)
+
+
+def synth(ex, rng, src_ids, weights, rate):
+    """Copy of a clean example with errors injected at CJK positions (targets stay the clean ids)."""
+    ids = list(ex.ids)
+    n = len(ex.cjk)
+    if n == 0:
+        return ex
+    # number of errors: ~ SIGHAN's 1-2 per sentence, more for long ones; 12% of sentences stay clean
+    if rng.random() < 0.12:
+        k = 0
+    else:
+        k = max(1, min(4, int(rng.random() * (1 + n * rate)) + (1 if rng.random() < 0.3 else 0)))
+    for t in rng.sample(ex.cjk, min(k, n)):
+        c = ids[t]
+        kinds = [(kd, w) for kd, w in weights if c in src_ids[kd]]
+        if not kinds:
+            continue
+        r, acc = rng.random() * sum(w for _, w in kinds), 0.0
+        for kd, w in kinds:
+            acc += w
+            if r <= acc:
+                break
+        ids[t] = rng.choice(src_ids[kd][c])
+    return Example(ids, ex.tgt, ex.cjk)
+
+
+def collate(exs, table, err_weight):
+    L = max(len(e.ids) for e in exs)
+    B = len(exs)
+    ids = torch.zeros(B, L, dtype=torch.long)
+    att = torch.zeros(B, L, dtype=torch.long)
+    tgt = torch.full((B, L), -100, dtype=torch.long)
+    for j, e in enumerate(exs):
+        n = len(e.ids)
+        ids[j, :n] = torch.tensor(e.ids)
+        att[j, :n] = 1
+        tgt[j, :n] = torch.tensor(e.tgt)
+    cand = table[ids]  # (B, L, K)
+    hit = (cand == tgt.unsqueeze(-1)) & (tgt.unsqueeze(-1) >= 0)
+    has = hit.any(-1)
+    gidx = torch.where(has, hit.float().argmax(-1), torch.full_like(tgt, -100))
+    w = torch.where(ids != tgt, torch.full(tgt.shape, float(err_weight)), torch.ones(tgt.shape))
+    w = w * has.float()
+    return ids, att, gidx, w
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--steps", type=int, default=6000)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--head-lr", type=float, default=1e-3)
+    ap.add_argument("--warmup", type=float, default=0.05)
+    ap.add_argument("--err-weight", type=float, default=5.0)
+    ap.add_argument("--real-repeat", type=int, default=2)
+    ap.add_argument("--rate", type=float, default=0.03, help="synthetic errors per CJK char (scale)")
+    ap.add_argument("--max-len", type=int, default=128)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--eval-every", type=int, default=1000)
+    ap.add_argument("--ckpt", default=os.path.join(common.HERE, "runs", "csc_ckpt.pt"))
+    ap.add_argument("--out", default="csc")
+    a = ap.parse_args()
+    common.set_threads(a.threads)
+    common.seed_everything(a.seed)
+    rng = random.Random(a.seed)
+    tok = common.tokenizer()
+    vocab = tok.get_vocab()
+
+    src, cands = build_candidates(vocab)
+    table = csc_eval.candidate_table({c: "".join(o) for c, o in cands.items()}, vocab)
+    sizes = [len(o) + 1 for o in cands.values()]
+    print(f"candidates: {len(cands)} chars, mean set size {sum(sizes) / len(sizes):.1f}, max {max(sizes)}; "
+          + ", ".join(f"{k} {len(v)}" for k, v in src.items()), flush=True)
+    # coverage of the gold character on the dev sets (for the record)
+    for name in ("test13", "test14"):
+        tot = cov = 0
+        for r in common.read_sighan(name):
+            for i, (s, t) in enumerate(zip(r["original_text"], r["correct_text"])):
+                if s != t:
+                    tot += 1
+                    cov += t in cands.get(s, ())
+        print(f"gold coverage {name}: {cov}/{tot} = {cov / max(tot, 1):.3f}", flush=True)
+    src_ids = {k: {vocab[a]: [vocab[b] for b in sorted(bs)] for a, bs in m.items()} for k, m in src.items()}
+    weights = [("pinyin_same_tone", 0.45), ("pinyin_other_tone", 0.2), ("shape", 0.15), ("sighan", 0.2)]
+
+    real = []
+    for name in ("train13", "train14", "train15"):
+        for r in common.read_sighan(name):
+            if len(r["original_text"]) == len(r["correct_text"]):
+                real.append(encode_pair(tok, vocab, r["original_text"], r["correct_text"], a.max_len))
+    clean = [encode_pair(tok, vocab, s, s, a.max_len) for s in clean_sentences()]
+    print(f"real pairs {len(real)}, clean sentences {len(clean)}", flush=True)
+
+    cfg = common.ltp_config(architectures=["ElectraForMaskedLM"], tie_word_embeddings=True)
+    model = ElectraForMaskedLM(cfg)
+    missing = common.load_backbone_into(model, allowed_missing_prefixes=("generator_",))
+    print("initialised (not in the backbone):", missing, flush=True)
+    model.generator_lm_head.bias.data.zero_()
+    assert model.generator_lm_head.weight.data_ptr() == model.electra.embeddings.word_embeddings.weight.data_ptr()
+
+    head = [p for n, p in model.named_parameters() if n.startswith("generator_predictions")]
+    head_ids = {id(p) for p in head}
+    rest = [p for p in model.parameters() if id(p) not in head_ids]
+    opt = torch.optim.AdamW([{"params": rest, "lr": a.lr, "weight_decay": 0.01},
+                             {"params": head, "lr": a.head_lr, "weight_decay": 0.01}])
+    sched = get_linear_schedule_with_warmup(opt, int(a.warmup * a.steps), a.steps)
+
+    def epoch_batches():
+        exs = [e for e in real for _ in range(a.real_repeat)] + [synth(e, rng, src_ids, weights, a.rate) for e in clean]
+        order = sorted(range(len(exs)), key=lambda i: (len(exs[i].ids), rng.random()))
+        bl = [order[i:i + a.batch] for i in range(0, len(order), a.batch)]
+        rng.shuffle(bl)
+        for b in bl:
+            yield [exs[i] for i in b]
+
+    def dev_eval(tag):
+        model.eval()
+        pred = csc_eval.TransformersCSC(None, threads=a.threads, model=model, tok=tok, table=table)
+        raw = csc_eval.evaluate_raw(pred)
+        res = csc_eval.score(raw, 0.5)
+        print(f"[{tag}] threshold 0.5: " + " | ".join(
+            f"{n} sent cor F1 {m['sent_cor']['f1']:.3f} det F1 {m['sent_det']['f1']:.3f}" for n, m in res.items()),
+            flush=True)
+        model.train()
+        return raw
+
+    t0 = time.time()
+    step, ep = 0, 0
+    model.train()
+    run_loss, run_n = 0.0, 0
+    while step < a.steps:
+        ep += 1
+        for exs in epoch_batches():
+            ids, att, gidx, w = collate(exs, table, a.err_weight)
+            logits, _ = csc_eval.candidate_logits(model, ids, att, table)
+            lp = torch.log_softmax(logits, -1)
+            nll = -lp.gather(-1, gidx.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+            nll = torch.where(gidx >= 0, nll, torch.zeros_like(nll))
+            loss = (nll * w).sum() / w.sum().clamp(min=1.0)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step(); sched.step(); opt.zero_grad()
+            step += 1
+            run_loss += loss.item(); run_n += 1
+            if step % 100 == 0:
+                print(f"step {step}/{a.steps} epoch {ep} loss {run_loss / run_n:.4f} [{time.time() - t0:.0f}s]",
+                      flush=True)
+                run_loss, run_n = 0.0, 0
+            if step % a.eval_every == 0 and step < a.steps:
+                dev_eval(f"step {step}")
+                torch.save({"step": step, "model": model.state_dict()}, a.ckpt)
+            if step >= a.steps:
+                break
+    train_s = time.time() - t0
+    print(f"trained {step} steps in {train_s / 60:.1f} min", flush=True)
+    torch.save({"step": step, "model": model.state_dict()}, a.ckpt)
+
+    # threshold / edit cap chosen on test13 + test14 (development sets), with the F16 model as shipped
+    model.eval()
+    if not a.out:
+        dev_eval("final")
+        return
+    cjson = {"format": "bertd-csc-candidates-1",
+             "doc": "candidates[c] lists the characters (besides c itself, always a candidate) that the "
+                    "correction decoder may put at a position holding c; softmax over the candidate set, "
+                    "argmax, edit when argmax != c and prob >= threshold, at most max_edits per sentence "
+                    "(0 = no cap), highest probability first.",
+             "softmax": "candidates", "threshold": 0.5, "max_edits": 0,
+             "sources": "pycorrector 1.1.4 data/same_pinyin.txt, data/same_stroke.txt; SIGHAN train13/14/15 "
+                        "confusions; symmetric closure",
+             "candidates": {c: "".join(o) for c, o in sorted(cands.items())}}
+    notice = f"""Task: Chinese spelling correction (character substitution), ElectraForMaskedLM layout; decode with
+candidates.json (softmax restricted to each character's candidate set).
+Trained by Training/train_csc.py (--steps {a.steps} --batch {a.batch} --lr {a.lr} --head-lr {a.head_lr}
+--err-weight {a.err_weight} --seed {a.seed}) on:
+ - SIGHAN 2013/2014/2015 Chinese spelling-check training pairs (simplified; via GitHub liwenju0/sighan_raw;
+   research release, no licence file);
+ - clean sentences with synthetic errors: SIGHAN training correct sides, CLUENER2020 train texts (CLUE
+   benchmark, research use), CMRC 2018 trial and dev (first half) contexts (CC BY-SA 4.0).
+Candidate sets (candidates.json): pycorrector 1.1.4 (PyPI; Apache-2.0) data/same_pinyin.txt and
+data/same_stroke.txt, plus the SIGHAN training confusions.
+"""
+    out = common.export(model, a.out, notice, extra_files={"candidates.json": json.dumps(cjson, ensure_ascii=False)})
+    raw = csc_eval.evaluate_raw(csc_eval.TransformersCSC(out, threads=a.threads))
+    table_s = csc_eval.sweep(raw)
+    for obj, th, cap, res in table_s[:10]:
+        print(f"  threshold {th:.2f} max_edits {cap}: mean sent cor F1 {obj:.4f} "
+              + " ".join(f"{n} {r['sent_cor']['f1']:.3f}" for n, r in res.items()), flush=True)
+    _, th, cap, res = table_s[0]
+    cjson["threshold"], cjson["max_edits"] = th, cap
+    with open(os.path.join(out, "candidates.json"), "w", encoding="utf-8") as f:
+        json.dump(cjson, f, ensure_ascii=False)
+    print(f"EXPORTED {out} (threshold {th}, max_edits {cap}; train {train_s / 60:.1f} min; "
+          f"size {common.dir_size(out) / 1e6:.1f} MB)", flush=True)
+    for name, m in res.items():
+        print("  " + csc_eval.fmt(name, m), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""Fine-tune LTP tiny's encoder for CLUENER2020 NER -> Models/ner/ (ElectraForTokenClassification).
+
+Characters are tokens (bert-base-chinese's tokenizer splits CJK into single characters; non-CJK runs become
+words/word pieces, and an entity is mapped to the tokens covering its first and last character). Tags: BIOES
+(or BIO) over the 10 CLUENER types; decoding (Benchmarks/quality/ner_eval.py) is a Viterbi over the allowed
+tag transitions followed by strict span extraction.
+
+Split: Training/common.py cluener_split (line ids shuffled by random.Random(20201); first 10% = dev, which is
+used only for evaluation).
+
+    nice -n 19 python Training/train_ner.py --scheme BIOES --epochs 16 --lr 3e-4 --seed 1
+"""
+import argparse
+import math
+import os
+import random
+import sys
+import time
+
+import torch
+from transformers import ElectraForTokenClassification, get_linear_schedule_with_warmup
+
+import common
+
+sys.path.insert(0, os.path.join(common.REPO, "Benchmarks", "quality"))
+import ner_eval  # noqa: E402
+
+TYPES = ["address", "book", "company", "game", "government", "movie", "name", "organization", "position",
+         "scene"]
+
+
+def encode(rows, tok, labels, scheme, max_len):
+    lid = {l: i for i, l in enumerate(labels)}
+    enc = tok([r["text"] for r in rows], return_offsets_mapping=True, truncation=True, max_length=max_len)
+    out, dropped = [], 0
+    for r, ids, offs in zip(rows, enc["input_ids"], enc["offset_mapping"]):
+        c2t = common.char_to_token_map(offs, len(r["text"]))
+        y = [lid["O"] if b > a else -100 for a, b in offs]
+        for s, e, typ in r["entities"]:
+            toks = [c2t[c] for c in range(s, e) if c2t[c] >= 0]
+            if not toks:
+                dropped += 1
+                continue
+            ts, te = toks[0], toks[-1]
+            if scheme == "BIOES" and ts == te:
+                y[ts] = lid["S-" + typ]
+                continue
+            y[ts] = lid["B-" + typ]
+            for t in range(ts + 1, te + 1):
+                y[t] = lid[("E-" if scheme == "BIOES" and t == te else "I-") + typ]
+        out.append((ids, y))
+    return out, dropped
+
+
+def batches(data, bs, rng):
+    order = sorted(range(len(data)), key=lambda i: (len(data[i][0]), rng.random()))
+    bl = [order[i:i + bs] for i in range(0, len(order), bs)]
+    rng.shuffle(bl)
+    for b in bl:
+        L = max(len(data[i][0]) for i in b)
+        ids = torch.zeros(len(b), L, dtype=torch.long)
+        att = torch.zeros(len(b), L, dtype=torch.long)
+        y = torch.full((len(b), L), -100, dtype=torch.long)
+        for j, i in enumerate(b):
+            n = len(data[i][0])
+            ids[j, :n] = torch.tensor(data[i][0])
+            att[j, :n] = 1
+            y[j, :n] = torch.tensor(data[i][1])
+        yield ids, att, y
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scheme", default="BIOES", choices=["BIOES", "BIO"])
+    ap.add_argument("--epochs", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--head-lr", type=float, default=1e-3)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--max-len", type=int, default=64)
+    ap.add_argument("--warmup", type=float, default=0.06)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--eval-every", type=int, default=4)
+    ap.add_argument("--limit", type=int, default=0, help="train on the first N rows only (smoke test)")
+    ap.add_argument("--out", default="ner", help="Models/<out>; empty = do not export")
+    ap.add_argument("--save-encoder", default="", help="also save the fp32 model here (for QA warm start)")
+    a = ap.parse_args()
+    common.set_threads(a.threads)
+    common.seed_everything(a.seed)
+    rng = random.Random(a.seed)
+
+    rows = common.read_cluener()
+    train, dev = common.cluener_split(rows)
+    if a.limit:
+        train = train[:a.limit]
+    print(f"train {len(train)} dev {len(dev)} (split seed 20201)", flush=True)
+    labels = ner_eval.tag_labels(TYPES, a.scheme)
+    tok = common.tokenizer()
+    data, dropped = encode(train, tok, labels, a.scheme, a.max_len)
+    print(f"labels {len(labels)}; entities dropped (no token) {dropped}", flush=True)
+
+    cfg = common.ltp_config(architectures=["ElectraForTokenClassification"], num_labels=len(labels),
+                            id2label={i: l for i, l in enumerate(labels)},
+                            label2id={l: i for i, l in enumerate(labels)})
+    model = ElectraForTokenClassification(cfg)
+    common.load_backbone_into(model, allowed_missing_prefixes=("classifier.",))
+    head = [p for n, p in model.named_parameters() if n.startswith("classifier.")]
+    nodecay = lambda n: n.endswith("bias") or "LayerNorm" in n
+    enc_dec = [p for n, p in model.named_parameters() if not n.startswith("classifier.") and not nodecay(n)]
+    enc_nod = [p for n, p in model.named_parameters() if not n.startswith("classifier.") and nodecay(n)]
+    opt = torch.optim.AdamW([{"params": enc_dec, "lr": a.lr, "weight_decay": 0.01},
+                             {"params": enc_nod, "lr": a.lr, "weight_decay": 0.0},
+                             {"params": head, "lr": a.head_lr, "weight_decay": 0.0}])
+    steps = a.epochs * math.ceil(len(data) / a.batch)
+    sched = get_linear_schedule_with_warmup(opt, int(a.warmup * steps), steps)
+    t0 = time.time()
+    step = 0
+    for ep in range(1, a.epochs + 1):
+        model.train()
+        tot, n = 0.0, 0
+        for ids, att, y in batches(data, a.batch, rng):
+            loss = model(input_ids=ids, attention_mask=att, labels=y).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step(); sched.step(); opt.zero_grad()
+            tot += loss.item(); n += 1; step += 1
+        msg = f"epoch {ep}/{a.epochs} loss {tot / n:.4f} [{time.time() - t0:.0f}s]"
+        if ep % a.eval_every == 0 or ep == a.epochs:
+            model.eval()
+            res = ner_eval.evaluate(InMemory(model, tok, labels), dev)
+            msg += f" dev P {res['precision']:.4f} R {res['recall']:.4f} F1 {res['f1']:.4f}"
+        print(msg, flush=True)
+    train_s = time.time() - t0
+    model.eval()
+    if a.save_encoder:
+        model.save_pretrained(a.save_encoder)
+    if a.out:
+        out = common.export(model, a.out, f"""Task: named-entity recognition, CLUENER2020's 10 types, {a.scheme} tags (decode with a Viterbi
+over allowed tag transitions, then strict span extraction).
+Fine-tuned by Training/train_ner.py (--scheme {a.scheme} --epochs {a.epochs} --lr {a.lr} --head-lr {a.head_lr}
+--batch {a.batch} --max-len {a.max_len} --seed {a.seed}) on 90% of CLUENER2020 train
+(https://github.com/CLUEbenchmark/CLUENER2020, via hemingkx/CLUENER2020; CLUE benchmark, research use).
+""")
+        # evaluate the shipped F16 file exactly as users load it
+        res = ner_eval.evaluate(ner_eval.TransformersNER(out, threads=a.threads), dev)
+        print(f"EXPORTED {out}: dev P {res['precision']:.4f} R {res['recall']:.4f} F1 {res['f1']:.4f}; "
+              f"train {train_s / 60:.1f} min; size {common.dir_size(out) / 1e6:.1f} MB", flush=True)
+        for k, v in res["per_type"].items():
+            print(f"  {k:14s} P {v['precision']:.3f} R {v['recall']:.3f} F1 {v['f1']:.3f}")
+
+
+class InMemory(ner_eval.TransformersNER):
+    def __init__(self, model, tok, labels):
+        self.tok, self.model, self.labels = tok, model, labels
+        self.max_len, self.batch, self.viterbi_decode = 128, 64, True
+        self.start, self.trans, self.end = ner_eval.transition_mask(labels)
+        self.scheme = ner_eval.scheme_of(labels)
+
+
+if __name__ == "__main__":
+    main()

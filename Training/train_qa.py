@@ -1,0 +1,167 @@
+"""Extractive QA -> Models/qa/ (ElectraForQuestionAnswering), windows of 256 tokens, stride 128.
+
+Start: the NER-tuned encoder (train_ner.py --save-encoder DIR), or LTP tiny's backbone with --init ltp.
+Data: CMRC 2018 trial + half of dev_part1 (common.cmrc_split; the other half is held out for evaluation),
+plus synthetic typed-entity questions from the CLUENER2020 training split (NER dev split excluded): for each
+text and entity type with exactly one entity of that type, a template question per type, answer = the span.
+
+    nice -n 19 python Training/train_qa.py --init Training/runs/ner_fp32 --epochs 2 --seed 1
+"""
+import argparse
+import math
+import os
+import random
+import sys
+import time
+
+import torch
+from transformers import ElectraForQuestionAnswering, get_linear_schedule_with_warmup
+
+import common
+
+sys.path.insert(0, os.path.join(common.REPO, "Benchmarks", "quality"))
+import qa_eval  # noqa: E402
+
+TEMPLATES = {
+    "name": ["文中提到的人是谁？", "这句话说的是哪个人？"],
+    "company": ["文中提到了哪家公司？", "这里说的是什么公司？"],
+    "organization": ["文中提到了哪个组织或机构？", "这里说的是哪个团体？"],
+    "address": ["文中提到的地点是哪里？", "这件事发生在什么地方？"],
+    "government": ["文中提到了哪个政府部门？", "这里说的是哪个政府机构？"],
+    "movie": ["文中提到了哪部电影或电视剧？", "这里说的是哪部影视作品？"],
+    "book": ["文中提到了哪本书？", "这里说的是什么书？"],
+    "game": ["文中提到了哪款游戏？", "这里说的是什么游戏？"],
+    "position": ["文中提到的职位是什么？", "这里说的是什么职务？"],
+    "scene": ["文中提到了哪个景点？", "这里说的是什么景区？"],
+}
+
+
+def synthetic_questions(rng):
+    train, _ = common.cluener_split(common.read_cluener())
+    out = []
+    for r in train:
+        by_type = {}
+        for s, e, t in r["entities"]:
+            by_type.setdefault(t, set()).add(r["text"][s:e])
+        for t, surf in by_type.items():
+            if len(surf) != 1:
+                continue
+            s, e, _ = next(x for x in r["entities"] if x[2] == t)
+            out.append({"question": rng.choice(TEMPLATES[t]), "context": r["text"], "answers": [r["text"][s:e]],
+                        "starts": [s]})
+    return out
+
+
+def features(tok, examples, max_len, stride, rng, neg_keep):
+    enc = tok([e["question"] for e in examples], [e["context"] for e in examples], truncation="only_second",
+              max_length=max_len, stride=stride, return_overflowing_tokens=True, return_offsets_mapping=True)
+    feats = []
+    for w, i in enumerate(enc["overflow_to_sample_mapping"]):
+        e = examples[i]
+        a = e["starts"][0]
+        b = a + len(e["answers"][0])
+        if e["context"][a:b] != e["answers"][0]:
+            continue
+        seq = enc.sequence_ids(w)
+        offs = enc["offset_mapping"][w]
+        ctx = [t for t, s in enumerate(seq) if s == 1]
+        st = en = None
+        if offs[ctx[0]][0] <= a and offs[ctx[-1]][1] >= b:
+            for t in ctx:
+                if st is None and (offs[t][0] <= a < offs[t][1] or offs[t][0] >= a):
+                    st = t  # token holding the answer's first char (or the first one after it)
+                if offs[t][0] < b:
+                    en = t  # last token starting inside the answer
+        if st is None or en is None or en < st:
+            if rng.random() > neg_keep:
+                continue
+            st = en = 0
+        feats.append((enc["input_ids"][w], enc["token_type_ids"][w], st, en))
+    return feats
+
+
+def batches(feats, bs, rng):
+    order = sorted(range(len(feats)), key=lambda i: (len(feats[i][0]), rng.random()))
+    bl = [order[i:i + bs] for i in range(0, len(order), bs)]
+    rng.shuffle(bl)
+    for b in bl:
+        L = max(len(feats[i][0]) for i in b)
+        ids = torch.zeros(len(b), L, dtype=torch.long)
+        tt = torch.zeros(len(b), L, dtype=torch.long)
+        att = torch.zeros(len(b), L, dtype=torch.long)
+        for j, i in enumerate(b):
+            n = len(feats[i][0])
+            ids[j, :n] = torch.tensor(feats[i][0]); tt[j, :n] = torch.tensor(feats[i][1]); att[j, :n] = 1
+        yield ids, tt, att, torch.tensor([feats[i][2] for i in b]), torch.tensor([feats[i][3] for i in b])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--init", default=os.path.join(common.HERE, "runs", "ner_fp32"), help="dir or 'ltp'")
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--max-len", type=int, default=256)
+    ap.add_argument("--stride", type=int, default=128)
+    ap.add_argument("--neg-keep", type=float, default=0.3)
+    ap.add_argument("--synthetic", type=int, default=1, help="use CLUENER typed-entity questions")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--out", default="qa")
+    a = ap.parse_args()
+    common.set_threads(a.threads)
+    common.seed_everything(a.seed)
+    rng = random.Random(a.seed)
+    tok = common.tokenizer()
+    train, held = common.cmrc_split()
+    syn = synthetic_questions(rng) if a.synthetic else []
+    exs = train + syn
+    if a.limit:
+        rng.shuffle(exs); exs = exs[:a.limit]; held = held[:a.limit // 4]
+    feats = features(tok, exs, a.max_len, a.stride, rng, a.neg_keep)
+    print(f"CMRC train {len(train)} + synthetic {len(syn)} -> {len(feats)} windows; held-out {len(held)}", flush=True)
+
+    cfg = common.ltp_config(architectures=["ElectraForQuestionAnswering"], num_labels=2)
+    model = ElectraForQuestionAnswering(cfg)
+    if a.init == "ltp":
+        common.load_backbone_into(model, allowed_missing_prefixes=("qa_outputs.",))
+    else:
+        from safetensors.torch import load_file
+        p = os.path.join(a.init, "model.safetensors")
+        sd = {k: v.float() for k, v in load_file(p).items() if k.startswith("electra.")}
+        common.load_backbone_into(model, sd, allowed_missing_prefixes=("qa_outputs.",))
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
+    steps = a.epochs * math.ceil(len(feats) / a.batch)
+    sched = get_linear_schedule_with_warmup(opt, int(0.06 * steps), steps)
+    t0 = time.time()
+    for ep in range(1, a.epochs + 1):
+        model.train()
+        tot = n = 0
+        for ids, tt, att, st, en in batches(feats, a.batch, rng):
+            loss = model(input_ids=ids, token_type_ids=tt, attention_mask=att, start_positions=st,
+                         end_positions=en).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step(); sched.step(); opt.zero_grad()
+            tot += loss.item(); n += 1
+            if n % 100 == 0:
+                print(f"  epoch {ep} step {n} loss {tot / n:.3f} [{time.time() - t0:.0f}s]", flush=True)
+        model.eval()
+        res = qa_eval.evaluate(qa_eval.TransformersQA(model=model, tok=tok, threads=a.threads), held)
+        print(f"epoch {ep}/{a.epochs} loss {tot / max(n, 1):.3f} held-out EM {res['em']:.1f} F1 {res['f1']:.1f} "
+              f"[{time.time() - t0:.0f}s]", flush=True)
+    train_s = time.time() - t0
+    if a.out:
+        out = common.export(model, a.out, f"""Task: extractive question answering (span start/end logits), windows of {a.max_len} tokens.
+Trained by Training/train_qa.py (--init {os.path.basename(a.init)} --epochs {a.epochs} --lr {a.lr} --seed {a.seed})
+from the NER-tuned encoder on CMRC 2018 (trial + half of dev_part1; https://github.com/ymcui/cmrc2018,
+CC BY-SA 4.0) and on template questions over CLUENER2020 train entities (CLUE benchmark, research use).
+""")
+        res = qa_eval.evaluate(qa_eval.TransformersQA(out, threads=a.threads), held)
+        print(f"EXPORTED {out}: held-out EM {res['em']:.1f} F1 {res['f1']:.1f}; train {train_s / 60:.1f} min; "
+              f"size {common.dir_size(out) / 1e6:.1f} MB", flush=True)
+
+
+if __name__ == "__main__":
+    main()
