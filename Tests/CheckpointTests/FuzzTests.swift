@@ -3,25 +3,14 @@ import Tensor
 import Testing
 
 @testable import Checkpoint
-
-/// SplitMix64: a tiny deterministic generator, so every fuzz run sees the same cases.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import TestSupport
 
 /// Randomized robustness checks: mutated and random inputs must be refused with a `CheckpointError` or
 /// accepted with every tensor inside the file — never a crash or an out-of-bounds read.
 @Suite struct FuzzTests {
     /// Mutations of `bytes`: flipped bytes (mostly within the first `hot` bytes), truncations,
     /// insertions, and overwritten little-endian integers.
-    static func mutate(_ bytes: [UInt8], hot: Int, using random: inout SplitMix64) -> [UInt8] {
+    static func mutate(_ bytes: [UInt8], hot: Int, using random: inout SeededGenerator) -> [UInt8] {
         var bytes = bytes
         for _ in 0..<Int.random(in: 1...4, using: &random) {
             let limit = Bool.random(using: &random) ? min(hot, bytes.count) : bytes.count
@@ -47,7 +36,7 @@ struct SplitMix64: RandomNumberGenerator {
     }
 
     /// A random safetensors header: valid-looking entries with random dtypes, shapes and offsets.
-    static func randomHeader(using random: inout SplitMix64) -> [UInt8] {
+    static func randomHeader(using random: inout SeededGenerator) -> [UInt8] {
         let dtypes = ["F32", "F16", "BF16", "I64", "U8", "BOOL", "F64", "X", ""]
         let numbers = ["0", "1", "2", "4", "-1", "1.5", "9223372036854775807", "18446744073709551616", "1e400", "\"3\"", "null"]
         var entries: [String] = []
@@ -71,7 +60,7 @@ struct SplitMix64: RandomNumberGenerator {
     }
 
     @Test func safetensorsHeaderParserNeverCrashes() throws {
-        var random = SplitMix64(state: 0x5AFE_7E45)
+        var random = SeededGenerator(seed: 0x5AFE_7E45)
         let seeds = [
             try CheckpointFixtures.bytes("bert-mlm-f16-safetensors/model.safetensors"),
             try CheckpointFixtures.bytes("files/odd.safetensors"),
@@ -125,7 +114,7 @@ struct SplitMix64: RandomNumberGenerator {
         let archive = try ZipArchive(file: checkpoint.file)
         let entry = try #require(archive.entries.first { $0.name.hasSuffix("/data.pkl") })
         let pickle = Array(try #require(checkpoint.file.bytes(entry.dataOffset..<(entry.dataOffset + entry.size))))
-        var random = SplitMix64(state: 0x9111_C4E5)
+        var random = SeededGenerator(seed: 0x9111_C4E5)
         // Opcodes the machine knows, so random programs get past the first byte.
         let alphabet: [UInt8] = Array("}])(NKMJqrhjtsuaecQRb".utf8) + [0x80, 0x02, 0x88, 0x89, 0x8A, 0x8C, 0x85, 0x86, 0x87, 0x94, 0x2E, 0x58, 0x00, 0x01]
         var refused = 0
@@ -149,7 +138,7 @@ struct SplitMix64: RandomNumberGenerator {
         let folder = try CheckpointFixtures.temporaryDirectory()
         defer { CheckpointFixtures.remove(folder) }
         let path = folder + "/case.bin"
-        var random = SplitMix64(state: 0x21B_A4C1)
+        var random = SeededGenerator(seed: 0x21B_A4C1)
         var accepted = 0
         let cases = 500
         for index in 0..<cases {
@@ -167,7 +156,7 @@ struct SplitMix64: RandomNumberGenerator {
         #expect(accepted > 0 && accepted < cases, "accepted \(accepted) of \(cases)")
     }
 
-    static func mutateTail(_ bytes: [UInt8], using random: inout SplitMix64) -> [UInt8] {
+    static func mutateTail(_ bytes: [UInt8], using random: inout SeededGenerator) -> [UInt8] {
         var bytes = bytes
         for _ in 0..<Int.random(in: 1...3, using: &random) {
             let at = Int.random(in: max(0, bytes.count - 1500)..<bytes.count, using: &random)

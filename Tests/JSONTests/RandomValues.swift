@@ -1,3 +1,4 @@
+import TestSupport
 @testable import JSON
 
 /// Random JSON values and byte strings for the randomized tests (and the same shapes the fuzzer explores).

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 @testable import Tasks
 
@@ -47,7 +48,7 @@ import Testing
 @Test(arguments: [["O", "B-PER", "I-PER", "B-LOC", "I-LOC"], ["O", "B-X", "I-X", "E-X", "S-X"], ["O", "PER", "LOC"]])
 func viterbiFindsTheBestAllowedPath(labels: [String]) {
     let transitions = TagTransitions(labels: labels)
-    var generator = SplitMix(seed: 42)
+    var generator = SeededGenerator(seed: 42)
     for _ in 0..<40 {
         let units = (0..<3).map { _ in
             let raw = labels.map { _ in Float(generator.next() % 1000 + 1) }
@@ -75,15 +76,3 @@ func viterbiFindsTheBestAllowedPath(labels: [String]) {
     }
 }
 
-/// A small deterministic generator (SplitMix64).
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
