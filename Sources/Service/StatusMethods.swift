@@ -24,6 +24,11 @@ extension BertdService {
             "requestsServed": .integer(Int64(report.values.reduce(0) { $0 + $1.count })),
             "connections": .integer(Int64(server.connectionCount)),
             "pendingRequests": .integer(Int64(server.pendingRequestCount)),
+            "queueDepth": .integer(Int64(registry.all.reduce(0) { $0 + $1.queue.queueDepth })),
+            "models": .object(JSONObject(registry.all.map { model in
+                (model.spec.name, ["queueDepth": .integer(Int64(model.queue.queueDepth)),
+                                   "batchesRun": .integer(Int64(model.queue.batchesRun))])
+            })),
             "rssBytes": .integer(Int64(ProcessMemory.residentBytes() ?? 0)),
             "methods": .object(methods),
         ])
