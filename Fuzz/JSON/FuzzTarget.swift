@@ -1,4 +1,4 @@
-// libFuzzer entry point, compiled together with Sources/JSON (one module) by scripts/fuzz-json.sh.
+// libFuzzer entry point, compiled together with Sources/JSON (one module) by scripts/fuzz.sh JSON.
 // Every input must either throw a well-formed JSONParseError or parse to a value that round-trips exactly.
 
 @_cdecl("LLVMFuzzerTestOneInput")
