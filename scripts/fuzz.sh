@@ -11,7 +11,8 @@ seconds=${2:-60}
 build=.build-fuzz
 corpus="$build/corpus-$target"
 mkdir -p "$corpus" "$build/artifacts-$target"
-flags=(-sanitize=fuzzer,address -parse-as-library -O -g -swift-version 6 -enable-testing -I "$build" -I Sources/CJansson)
+flags=(-sanitize=fuzzer,address -parse-as-library -O -g -swift-version 6 -enable-testing -I "$build"
+    -I Sources/CJansson -I Sources/CBLAS $(pkg-config --cflags-only-I openblas | sed 's/-I/-Xcc -I/g'))
 
 module() {  # module NAME FILES...
     local name=$1
@@ -32,7 +33,7 @@ case "$target" in
         module JSON Sources/JSON/*.swift
         module Checkpoint Sources/Checkpoint/*.swift
         swiftc "${flags[@]}" -o "$build/fuzz-$target" Fuzz/"$target"/main.swift \
-            -L "$build" -lCheckpoint -lJSON -lTensor -ljansson
+            -L "$build" -lCheckpoint -lJSON -lTensor -ljansson $(pkg-config --libs openblas)
         if [ "$target" = Safetensors ]; then
             find Tests/Fixtures/checkpoint -name '*.safetensors' -exec cp {} "$corpus/" \;
         else
