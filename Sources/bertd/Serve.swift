@@ -14,6 +14,11 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve JSON-RPC on stdio and/or a Unix socket (the default subcommand).")
 
+    @Option(help: ArgumentHelp(
+        "A JSON config file: {\"models\": {\"ner\": \"DIR\"}, \"socket\": ..., \"threads\": ..., ...}.",
+        discussion: "Keys are the options below in camel case; options given on the command line win."))
+    var config: String?
+
     @Flag(help: "Serve one client (an editor) on stdin/stdout; stdout then carries the protocol only.")
     var stdio = false
 
@@ -31,44 +36,69 @@ struct Serve: ParsableCommand {
     @Option(help: "Threads for each matrix product (default: all cores).")
     var threads: Int?
 
-    @Option(help: "Most tokens merged into one forward pass when requests wait together.")
-    var tokenBudget: Int = 4096
+    @Option(help: "Most tokens merged into one forward pass when requests wait together (default 4096).")
+    var tokenBudget: Int?
 
-    @Option(help: "Most requests waiting per model before new ones are refused as overloaded.")
-    var maxQueue: Int = 256
+    @Option(help: "Most requests waiting per model before new ones are refused as overloaded (default 256).")
+    var maxQueue: Int?
 
-    @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "info"
+    @Option(help: "Log level on stderr: trace, debug, info (default), notice, warning, error, critical.")
+    var logLevel: String?
 
-    @Option(help: "Largest accepted message, in bytes.")
-    var maxMessageBytes: Int = 16 << 20
+    @Option(help: "Largest accepted message, in bytes (default 16 MiB).")
+    var maxMessageBytes: Int?
 
-    @Option(help: "Most requests in one JSON-RPC batch.")
-    var maxBatchSize: Int = 256
+    @Option(help: "Most requests in one JSON-RPC batch (default 256).")
+    var maxBatchSize: Int?
 
-    @Option(help: "Most texts in one request.")
-    var maxTexts: Int = 1024
+    @Option(help: "Most texts in one request (default 1024).")
+    var maxTexts: Int?
 
-    @Option(help: "Most characters in one text.")
-    var maxChars: Int = 1_000_000
+    @Option(help: "Most characters in one text (default 1,000,000).")
+    var maxChars: Int?
 
-    @Option(help: "Seconds to let in-flight requests finish on SIGTERM/SIGINT before exiting.")
-    var gracePeriod: Double = 10
+    @Option(help: "Seconds to let in-flight requests finish on SIGTERM/SIGINT before exiting (default 10).")
+    var gracePeriod: Double?
 
     func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else {
+        if let logLevel, Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
-        guard maxMessageBytes > 0, maxBatchSize > 0, maxTexts > 0, maxChars > 0, gracePeriod >= 0,
-              tokenBudget > 0, maxQueue > 0, (threads ?? 1) > 0
-        else {
+        let positives = [maxMessageBytes, maxBatchSize, maxTexts, maxChars, tokenBudget, maxQueue, threads]
+        guard positives.allSatisfy({ ($0 ?? 1) > 0 }), (gracePeriod ?? 0) >= 0 else {
             throw ValidationError("limits must be positive")
         }
     }
 
+    /// Defaults, then the config file, then the flags.
+    func settings() throws -> DaemonSettings {
+        var settings = DaemonSettings()
+        if let config { try settings.apply(configFile: config) }
+        if stdio { settings.stdio = true }
+        if let socket { settings.socket = socket }
+        if !models.isEmpty { settings.models = models.map(ModelSpec.init(argument:)) }
+        if let threads { settings.threads = threads }
+        if let tokenBudget { settings.tokenBudget = tokenBudget }
+        if let maxQueue { settings.maxQueue = maxQueue }
+        if let logLevel, let level = Logger.Level(rawValue: logLevel) { settings.logLevel = level }
+        if let maxMessageBytes { settings.maxMessageBytes = maxMessageBytes }
+        if let maxBatchSize { settings.maxBatchSize = maxBatchSize }
+        if let maxTexts { settings.maxTexts = maxTexts }
+        if let maxChars { settings.maxChars = maxChars }
+        if let gracePeriod { settings.gracePeriod = gracePeriod }
+        return settings
+    }
+
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
-        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let settings: DaemonSettings
+        do {
+            settings = try self.settings()
+        } catch {
+            FileHandle.standardError.write(Data("bertd: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let level = settings.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -76,12 +106,13 @@ struct Serve: ParsableCommand {
         }
         let logger = Logger(label: "bertd")
         let configuration = ServiceConfiguration(
-            rpcLimits: RPCLimits(maxMessageBytes: maxMessageBytes, maxBatchSize: maxBatchSize),
-            maxTextsPerRequest: maxTexts, maxCharactersPerText: maxChars)
-        if let threads { setBLASThreads(threads) }
+            rpcLimits: RPCLimits(maxMessageBytes: settings.maxMessageBytes, maxBatchSize: settings.maxBatchSize),
+            maxTextsPerRequest: settings.maxTexts, maxCharactersPerText: settings.maxChars)
+        if let threads = settings.threads { setBLASThreads(threads) }
         let registry: ModelRegistry
         do {
-            registry = try ModelRegistry(specs: try modelSpecs(logger), tokenBudget: tokenBudget, maxQueuedJobs: maxQueue)
+            registry = try ModelRegistry(specs: modelSpecs(settings, logger), tokenBudget: settings.tokenBudget,
+                                         maxQueuedJobs: settings.maxQueue)
         } catch {
             logger.critical("\(error)")
             throw ExitCode(2)
@@ -99,10 +130,10 @@ struct Serve: ParsableCommand {
         }
         checker.attach(service)
         sessions.attach(service)
-        let daemon = Daemon(service: service, logger: logger, grace: .milliseconds(Int(gracePeriod * 1000)),
+        let daemon = Daemon(service: service, logger: logger, grace: .milliseconds(Int(settings.gracePeriod * 1000)),
                             exitGate: exitGate)
 
-        let socketPath = socket ?? (stdio ? nil : UnixSocketListener.defaultPath())
+        let socketPath = settings.socket ?? (settings.stdio ? nil : UnixSocketListener.defaultPath())
         if let socketPath {
             do {
                 try daemon.listen(on: socketPath)
@@ -112,16 +143,16 @@ struct Serve: ParsableCommand {
             }
             logger.info("listening on \(socketPath)")
         }
-        if stdio { daemon.serveStdio(exitAtEnd: socketPath == nil) }
+        if settings.stdio { daemon.serveStdio(exitAtEnd: socketPath == nil) }
         daemon.handleSignals()
         dispatchMain()
     }
 }
 
 extension Serve {
-    /// The models named with --model, else the shipped defaults.
-    func modelSpecs(_ logger: Logger) throws -> [ModelSpec] {
-        if !models.isEmpty { return models.map(ModelSpec.init(argument:)) }
+    /// The models named with --model (or in the config file), else the shipped defaults.
+    func modelSpecs(_ settings: DaemonSettings, _ logger: Logger) -> [ModelSpec] {
+        if !settings.models.isEmpty { return settings.models }
         guard let directory = ShippedModels.directory() else {
             logger.warning("no --model given and no shipped models found (set BERTD_MODELS); serving without models")
             return []

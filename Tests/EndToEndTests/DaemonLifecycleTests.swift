@@ -94,4 +94,36 @@ import TestSupport
         #expect(refusal["error"]?["message"]?.stringValue?.contains("exceeds the limit") == true)
         #expect(try client.call("bertd/status", id: 3)["id"] == 3)
     }
+
+    @Test func configFileNamesModelsAndFlagsWin() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("bertd.json")
+        let model = Fixtures.url("models/bert-token").path
+        try Data(#"{"models": {"fromfile": "\#(model)"}, "maxTexts": 2, "logLevel": "warning"}"#.utf8).write(to: config)
+        let daemon = try DaemonProcess(arguments: ["--config", config.path, "--max-texts", "3"])
+        defer { daemon.terminate() }
+        let client = try daemon.connect()
+        let models = try client.call("bertd/models")
+        #expect(models["result"]?["models"]?[0]?["name"] == "fromfile")
+        let tooMany = try client.call("annotate/embed", id: 2, params: ["texts": ["a", "b", "c", "d"]])
+        #expect(tooMany["error"]?["data"]?["limit"] == 3)
+    }
+
+    @Test func badConfigFileExitsWithTheFieldNamed() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("bad.json")
+        try Data(#"{"threads": "two"}"#.utf8).write(to: config)
+        let process = Process()
+        process.executableURL = DaemonProcess.executable
+        process.arguments = ["--config", config.path, "--socket", directory.appendingPathComponent("s").path]
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 2)
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(message.contains("config.threads: expected integer, got string"))
+    }
 }
