@@ -58,6 +58,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        .executableTarget(
+            name: "annotate",
+            dependencies: ["RPC", "JSON", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
         // MARK: - Benchmarks (release builds; not part of the test suite)
         .executableTarget(
             name: "EngineBenchmark", dependencies: ["BERT", "Checkpoint", "Tensor"],
@@ -78,6 +82,7 @@ let package = Package(
         .testTarget(name: "RPCTests", dependencies: ["RPC", "JSON", "TestSupport"]),
         .testTarget(name: "BERTTests", dependencies: ["BERT", "Checkpoint", "Tokenizer", "TestSupport"]),
         .testTarget(name: "SchemaTests", dependencies: ["JSON", "TestSupport"]),
+        .testTarget(name: "AnnotateTests", dependencies: ["JSON", "RPC", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
