@@ -67,6 +67,9 @@ let package = Package(
             name: "EngineBenchmark", dependencies: ["BERT", "Checkpoint", "Tensor"],
             path: "Benchmarks/EngineBenchmark"),
         .executableTarget(
+            name: "DaemonBenchmark", dependencies: ["BERT", "Tasks", "Tensor", "Tokenizer", "JSON", "RPC"],
+            path: "Benchmarks/DaemonBenchmark"),
+        .executableTarget(
             name: "TokenizerBenchmark", dependencies: ["Tokenizer"], path: "Benchmarks/TokenizerBenchmark"),
 
         // MARK: - Tests

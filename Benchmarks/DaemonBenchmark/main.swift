@@ -1,0 +1,183 @@
+// Daemon benchmark (issue 5): what the RPC layer costs over calling the engine in process, and what
+// dynamic batching buys when many clients send single sentences at once. A benchmark, not a test:
+// run it with a release build (Benchmarks/daemon.sh) and read the ratios, measured in one run.
+import BERT
+import Dispatch
+import Foundation
+import Glibc
+import JSON
+import RPC
+import Tasks
+import Tensor
+import Tokenizer
+
+struct Options {
+    var model = "Models/ner"
+    var bertd: String?
+    var threads = 2
+    var seconds = 8.0
+    var clients = 16
+    var repeats = 40
+
+    init(arguments: [String]) {
+        var index = 1
+        func value() -> String {
+            index += 1
+            guard index < arguments.count else { fatalError("missing value for \(arguments[index - 1])") }
+            return arguments[index]
+        }
+        while index < arguments.count {
+            switch arguments[index] {
+            case "--model": model = value()
+            case "--bertd": bertd = value()
+            case "--threads": threads = Int(value()) ?? threads
+            case "--seconds": seconds = Double(value()) ?? seconds
+            case "--clients": clients = Int(value()) ?? clients
+            case "--repeats": repeats = Int(value()) ?? repeats
+            case "-h", "--help":
+                print("usage: DaemonBenchmark [--model DIR] [--bertd PATH] [--threads N] [--seconds S] [--clients N] [--repeats N]")
+                exit(0)
+            default: fatalError("unknown argument \(arguments[index])")
+            }
+            index += 1
+        }
+    }
+}
+
+func now() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+}
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    let sorted = values.sorted()
+    return sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((p * Double(sorted.count - 1)).rounded()))]
+}
+
+/// CPU seconds (user + system) a process has used, from /proc.
+func cpuSeconds(of pid: pid_t) -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")")
+    else { return 0 }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
+/// Blocks on an async call from synchronous benchmark code.
+func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    let box = ResultBox<T>()
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        do {
+            box.result = .success(try await body())
+        } catch {
+            box.result = .failure(error)
+        }
+        done.signal()
+    }
+    done.wait()
+    return try box.result!.get()
+}
+
+final class ResultBox<T>: @unchecked Sendable {
+    var result: Result<T, Error>?
+}
+
+let options = Options(arguments: CommandLine.arguments)
+let productDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+let bertdPath = options.bertd ?? productDirectory.appendingPathComponent("bertd").path
+// ~128 tokens of Chinese text (each character is a token) and a short single sentence.
+let longText = String(String(repeating: "北京大学的张教授今天在上海参加了一个关于人工智能的国际会议并发表演讲。", count: 4).prefix(126))
+let shortText = "李明昨天去杭州西湖看了看风景。"
+
+setBLASThreads(options.threads)
+print("model \(options.model); \(options.threads) thread(s); \(blasDescription)")
+
+// MARK: - In process
+
+let model = try EncoderModel.load(directory: options.model)
+let tokenizer = try BertTokenizer.load(directory: URL(fileURLWithPath: options.model))
+let labeler = try TokenLabeler(tokenizer: tokenizer, runner: DirectRunner(model: model))
+let tokens = tokenizer.encode(longText).count
+for _ in 0..<3 { _ = try blocking { try await labeler.label([longText]) } }
+var inProcess: [Double] = []
+for _ in 0..<options.repeats {
+    let start = now()
+    _ = try blocking { try await labeler.label([longText]) }
+    inProcess.append(now() - start)
+}
+
+// MARK: - Through the daemon
+
+let socketDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("bertd-bench-\(getpid())")
+let socketPath = socketDirectory.appendingPathComponent("bertd.sock").path
+let daemon = Process()
+daemon.executableURL = URL(fileURLWithPath: bertdPath)
+daemon.arguments = ["--socket", socketPath, "--model", "m=\(options.model)", "--threads", "\(options.threads)",
+                    "--log-level", "warning"]
+try daemon.run()
+defer {
+    daemon.terminate()
+    daemon.waitUntilExit()
+    try? FileManager.default.removeItem(at: socketDirectory)
+}
+while !RPCClient.isListening(socketPath: socketPath) { usleep(10_000) }
+
+let client = try RPCClient.connect(socketPath: socketPath)
+let labelParams: (String) -> JSON = { ["text": .string($0), "model": "m"] }
+for _ in 0..<3 { _ = try client.call("annotate/label", labelParams(longText)) }
+var throughDaemon: [Double] = []
+for _ in 0..<options.repeats {
+    let start = now()
+    _ = try client.call("annotate/label", labelParams(longText))
+    throughDaemon.append(now() - start)
+}
+let inProcessMedian = percentile(inProcess, 0.5), daemonMedian = percentile(throughDaemon, 0.5)
+print(String(format: "label, %d tokens: in process %.2f ms, through the socket %.2f ms (median of %d) -> %.3fx (%+.1f%%)",
+             tokens, inProcessMedian * 1000, daemonMedian * 1000, options.repeats, daemonMedian / inProcessMedian,
+             (daemonMedian / inProcessMedian - 1) * 100))
+
+// MARK: - Throughput: one client vs many
+
+/// Requests per second, latencies and daemon CPU use with `count` clients sending `shortText` in a loop.
+func load(clients count: Int) throws -> (rate: Double, latencies: [Double], cpu: Double) {
+    let latencies = LatencyLog()
+    let cpuBefore = cpuSeconds(of: daemon.processIdentifier)
+    let start = now()
+    let deadline = start + options.seconds
+    let group = DispatchGroup()
+    for _ in 0..<count {
+        group.enter()
+        Thread {
+            defer { group.leave() }
+            guard let connection = try? RPCClient.connect(socketPath: socketPath) else { return }
+            while now() < deadline {
+                let sent = now()
+                guard (try? connection.call("annotate/label", labelParams(shortText))) != nil else { return }
+                latencies.add(now() - sent)
+            }
+        }.start()
+    }
+    group.wait()
+    let elapsed = now() - start
+    let cpu = (cpuSeconds(of: daemon.processIdentifier) - cpuBefore) / elapsed
+    let all = latencies.values
+    return (Double(all.count) / elapsed, all, cpu)
+}
+
+final class LatencyLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var samples: [Double] = []
+    func add(_ value: Double) { lock.lock(); samples.append(value); lock.unlock() }
+    var values: [Double] { lock.lock(); defer { lock.unlock() }; return samples }
+}
+
+let sequential = try load(clients: 1)
+let concurrent = try load(clients: options.clients)
+for (name, run) in [("1 client", sequential), ("\(options.clients) clients", concurrent)] {
+    print(String(format: "%@: %.0f requests/s, p50 %.2f ms, p99 %.2f ms, daemon CPU %.0f%%", name, run.rate,
+                 percentile(run.latencies, 0.5) * 1000, percentile(run.latencies, 0.99) * 1000, run.cpu * 100))
+}
+print(String(format: "throughput %d clients / 1 client: %.2fx", options.clients, concurrent.rate / sequential.rate))
