@@ -1,3 +1,4 @@
+import Foundation
 import BERT
 
 /// Runs a loaded encoder. The daemon's implementation queues calls per model and batches concurrent
@@ -11,18 +12,36 @@ public protocol EncoderRunner: Sendable {
     func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?) async throws -> [SequenceOutput]
 }
 
-/// Runs the model immediately on the calling thread, with a fresh workspace per call.
+/// Runs the model immediately on the calling thread, reusing one workspace (calls through the same
+/// runner take turns).
 public struct DirectRunner: EncoderRunner {
     /// The model being run.
     public let model: EncoderModel
+    private let workspace: WorkspaceLock
 
     /// A runner for `model`.
     public init(model: EncoderModel) {
         self.model = model
+        self.workspace = WorkspaceLock()
     }
 
     public func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?) async throws -> [SequenceOutput] {
         try Task.checkCancellation()
-        return try model.run(batch, maskedLMPositions: maskedLMPositions) { Task.isCancelled }
+        return try workspace.with { workspace in
+            try model.run(batch, maskedLMPositions: maskedLMPositions, workspace: workspace) { Task.isCancelled }
+        }
+    }
+}
+
+/// One scratch workspace, lent to one caller at a time.
+private final class WorkspaceLock: @unchecked Sendable {
+    // Guarded by `lock`: a workspace is scratch memory for one forward pass at a time.
+    private let lock = NSLock()
+    private let workspace = Workspace()
+
+    func with<T>(_ body: (Workspace) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(workspace)
     }
 }
