@@ -92,7 +92,7 @@ final class Progress {
 
     private func summary(lines: Int, failures: Int, now: Date) -> String {
         let seconds = max(now.timeIntervalSince(start), 1e-6)
-        var text = "\(lines) lines in \(String(format: "%.2f", seconds)) s (\(String(format: "%.1f", Double(lines) / seconds)) lines/s)"
+        var text = "\(lines) \(lines == 1 ? "line" : "lines") in \(String(format: "%.2f", seconds)) s (\(String(format: "%.1f", Double(lines) / seconds)) lines/s)"
         if failures > 0 { text += ", \(failures) failed" }
         return text
     }

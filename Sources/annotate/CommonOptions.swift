@@ -6,7 +6,8 @@ extension ColorChoice: ExpressibleByArgument {}
 
 /// Options every annotating subcommand shares: the model, where input comes from, how output looks.
 struct CommonOptions: ParsableArguments {
-    @Option(help: "The loaded model to use (default: the daemon's default for the method).")
+    @Option(help: ArgumentHelp("The loaded model to use (default: the daemon's default for the method).",
+                               valueName: "NAME"))
     var model: String?
 
     @Option(name: .customLong("file"), help: ArgumentHelp(
@@ -58,7 +59,7 @@ struct CommonOptions: ParsableArguments {
             return .strings(arguments)
         }
         if let file, file != "-" {
-            guard let handle = fopen(file, "r") else {
+            guard let handle = fopen(file, "re") else {  // e: close-on-exec, not inherited by a spawned bertd
                 throw .usage("cannot read \(file): \(String(cString: strerror(errno)))")
             }
             return .file(handle)

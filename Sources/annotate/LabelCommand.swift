@@ -8,7 +8,8 @@ struct LabelCommand: MethodCommand {
         commandName: "label",
         abstract: "Label entities (NER) with a token classification model.",
         discussion: """
-            Entities are shown inline, each followed by its label: [张三]PER 在 [北京]LOC 工作. With \
+            Entities are shown inline, each followed by its label: [张三]PER在[北京]LOC工作 (the text is \
+            otherwise unchanged; on a terminal labels are coloured by type). With \
             --aggregation none every labeled token is shown instead.
 
             Examples:
