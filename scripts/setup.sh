@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages bertd builds against, only those missing (idempotent).
+# With --test, also what the test suite drives: Neovim (the editor set-up is tested headless).
 set -euo pipefail
 packages=(libjansson-dev libutf8proc-dev libopenblas-dev pkg-config)
+if [ "${1:-}" = "--test" ]; then packages+=(neovim); fi
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
