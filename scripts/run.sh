@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds bertd (release) and runs it on stdio, answering sample requests.
+# Installs what is missing, builds bertd and annotate (release), starts the daemon on the shipped
+# models (Models/: csc, ner, qa, cws) and answers sample requests on a Chinese paragraph: a spelling
+# correction, entities, an answer and a word segmentation. Then the daemon is stopped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build -c release --product bertd >&2
-bertd=.build/release/bertd
+swift build -c release --product annotate >&2
+bin=.build/release
 
-# One LSP-framed JSON-RPC message per argument.
-frame() {
-    local body
-    for body in "$@"; do
-        printf 'Content-Length: %d\r\n\r\n%s' "$(printf '%s' "$body" | wc -c)" "$body"
-    done
-}
+work=$(mktemp -d)
+socket="$work/bertd.sock"
+"$bin/bertd" --socket "$socket" --log-level warning &
+daemon=$!
+trap 'kill -TERM $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 200); do [ -S "$socket" ] && break; sleep 0.05; done
 
-frame \
-    '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}' \
-    '{"jsonrpc":"2.0","id":2,"method":"bertd/status"}' \
-    '{"jsonrpc":"2.0","id":3,"method":"shutdown"}' \
-    '{"jsonrpc":"2.0","method":"exit"}' |
-    "$bertd" --stdio --log-level warning |
-    # Show each answer on its own line.
-    sed -e 's/Content-Length: [0-9]*\r//' -e '/^\r$/d'
-echo
+paragraph='张三昨天在北京大学参加了一个人工智能会议，他说今天的天汽很好，大家都很高心。'
+annotate() { "$bin/annotate" "$@" --socket "$socket"; }
+
+echo "== models";       annotate models
+echo "== correct";      annotate correct "$paragraph"
+echo "== label";        annotate label --decoding viterbi "$paragraph"
+echo "== answer";       annotate answer --question '张三昨天在哪里参加会议？' "$paragraph"
+echo "== segment";      annotate segment --separator ' / ' "$paragraph"
+echo "== raw JSON-RPC"
+printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"bertd/status"}' |
+    "$bin/annotate" status --socket "$socket" --json
