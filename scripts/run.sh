@@ -24,6 +24,4 @@ echo "== correct";      annotate correct "$paragraph"
 echo "== label";        annotate label --decoding viterbi "$paragraph"
 echo "== answer";       annotate answer --question '张三昨天在哪里参加会议？' "$paragraph"
 echo "== segment";      annotate segment --separator ' / ' "$paragraph"
-echo "== raw JSON-RPC"
-printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"bertd/status"}' |
-    "$bin/annotate" status --socket "$socket" --json
+echo "== status";       annotate status
