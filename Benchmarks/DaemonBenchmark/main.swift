@@ -181,3 +181,79 @@ for (name, run) in [("1 client", sequential), ("\(options.clients) clients", con
                  percentile(run.latencies, 0.5) * 1000, percentile(run.latencies, 0.99) * 1000, run.cpu * 100))
 }
 print(String(format: "throughput %d clients / 1 client: %.2fx", options.clients, concurrent.rate / sequential.rate))
+
+// MARK: - Tasks on the shipped models (issue 6)
+
+/// p50 latency per method for a 50-character sentence and a 2,000-character document through the daemon,
+/// and what the document costs against the sum of its windows' forward passes in process.
+func benchmarkTasks(modelsDirectory: String) throws {
+    let sentence = String("张三昨天在北京大学参加了一个人工智能会议，他说今天的天汽很好，大家都很高心。我们明天去上海。".prefix(50))
+    var document = ""
+    let sentences = ["北京大学的李教授在上海主持了一场关于机器翻译的研讨会。", "来自杭州的王经理介绍了公司在深圳的新项目。",
+                     "会议结束后，大家一起去外滩散步，天汽非常好。", "第二天他们参观了复旦大学和同济大学的实验室。"]
+    while document.count < 2000 { document += sentences[document.count % sentences.count] }
+    document = String(document.prefix(2000))
+    let fixedDocument = document
+    let socket = FileManager.default.temporaryDirectory.appendingPathComponent("bertd-tasks-\(getpid()).sock").path
+    let server = Process()
+    server.executableURL = URL(fileURLWithPath: bertdPath)
+    server.arguments = ["--socket", socket, "--threads", "\(options.threads)", "--log-level", "warning"]
+    server.environment = ProcessInfo.processInfo.environment.merging(["BERTD_MODELS": modelsDirectory]) { $1 }
+    try server.run()
+    defer {
+        server.terminate()
+        server.waitUntilExit()
+    }
+    while !RPCClient.isListening(socketPath: socket) { usleep(10_000) }
+    let connection = try RPCClient.connect(socketPath: socket)
+    let requests: [(String, (String) -> JSON)] = [
+        ("annotate/correct", { ["text": .string($0)] }),
+        ("annotate/label", { ["text": .string($0)] }),
+        ("annotate/segment", { ["text": .string($0)] }),
+        ("annotate/answer", { ["question": "会议在哪里举行？", "context": .string($0)] }),
+    ]
+    print("method               50 chars p50   2000 chars p50")
+    for (method, params) in requests {
+        var medians: [Double] = []
+        for text in [sentence, document] {
+            _ = try connection.call(method, params(text))
+            var times: [Double] = []
+            for _ in 0..<max(5, options.repeats / 4) {
+                let start = now()
+                _ = try connection.call(method, params(text))
+                times.append(now() - start)
+            }
+            medians.append(percentile(times, 0.5))
+        }
+        print(String(format: "%-20@ %8.2f ms %14.2f ms", method as NSString, medians[0] * 1000, medians[1] * 1000))
+    }
+
+    // The document through the labeler vs its windows run one by one, in process.
+    let directory = modelsDirectory + "/ner"
+    let ner = try EncoderModel.load(directory: directory)
+    let nerTokenizer = try BertTokenizer.load(directory: URL(fileURLWithPath: directory))
+    let runner = DirectRunner(model: ner)
+    let nerLabeler = try TokenLabeler(tokenizer: nerTokenizer, runner: runner)
+    let pieces = nerTokenizer.encode(document, addSpecialTokens: false)
+    let capacity = min(ner.config.maxPositionEmbeddings, 512) - 2
+    let windows = try TokenWindows.strided(count: pieces.count, capacity: capacity, stride: capacity / 4)
+    let inputs = windows.ranges.map { range in
+        EncoderInput(ids: [Int(nerTokenizer.classifierId)] + pieces.ids[range].map(Int.init) + [Int(nerTokenizer.separatorId)])
+    }
+    var whole: [Double] = [], parts: [Double] = []
+    for _ in 0..<max(5, options.repeats / 4) {
+        var start = now()
+        _ = try blocking { try await nerLabeler.label([fixedDocument]) }
+        whole.append(now() - start)
+        start = now()
+        for input in inputs { _ = try blocking { try await runner.run(EncoderBatch([input]), maskedLMPositions: nil) } }
+        parts.append(now() - start)
+    }
+    print(String(format: "2000-char document: labeled in %.2f ms; its %d windows' forward passes sum to %.2f ms -> %.2fx",
+                 percentile(whole, 0.5) * 1000, inputs.count, percentile(parts, 0.5) * 1000,
+                 percentile(whole, 0.5) / percentile(parts, 0.5)))
+}
+
+if let modelsDirectory = ProcessInfo.processInfo.environment["BERTD_BENCH_TASKS"] {
+    try benchmarkTasks(modelsDirectory: modelsDirectory)
+}

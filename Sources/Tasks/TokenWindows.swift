@@ -3,15 +3,15 @@
 ///
 /// `strided` overlaps consecutive windows so that every token is read from a window where it has context on
 /// both sides (the window where it is most central); `sentences` packs whole sentences without overlap.
-struct TokenWindows: Sendable, Equatable {
+public struct TokenWindows: Sendable, Equatable {
     /// Token index ranges, in order; never empty (an empty text has one empty window).
-    let ranges: [Range<Int>]
+    public let ranges: [Range<Int>]
     /// For each token, the index of the window whose output it takes.
-    let owner: [Int]
+    public let owner: [Int]
 
     /// Windows of at most `capacity` tokens, consecutive ones sharing `stride` tokens; the last window ends
     /// at the last token (it is moved back rather than left short, so it keeps its full left context).
-    static func strided(count: Int, capacity: Int, stride: Int) throws(TaskError) -> TokenWindows {
+    public static func strided(count: Int, capacity: Int, stride: Int) throws(TaskError) -> TokenWindows {
         guard capacity > 0 else { throw .invalidOption("windows must hold at least one token") }
         guard stride >= 0, stride < capacity else {
             throw .invalidOption("stride \(stride) must be in 0..<\(capacity), the tokens a window holds")
