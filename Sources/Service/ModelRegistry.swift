@@ -1,6 +1,7 @@
 import BERT
 import Checkpoint
 import Foundation
+import JSON
 import Logging
 import RPC
 import Synchronization
@@ -48,6 +49,8 @@ public final class LoadedModel: Sendable {
     public let loadSeconds: Double
     /// Candidate sets for correction (`candidates.json` next to a correction model), if any.
     public let correctionCandidates: CorrectionCandidates?
+    /// Words this model never flags and corrections it always makes (`corrections.json`), if any.
+    public let correctionLists: CorrectionLists
 
     init(spec: ModelSpec, tokenBudget: Int, maxQueuedJobs: Int) throws {
         let started = ContinuousClock.now
@@ -57,6 +60,7 @@ public final class LoadedModel: Sendable {
         tokenizer = try BertTokenizer.load(directory: directory)
         queue = ModelQueue(model: model, name: spec.name, tokenBudget: tokenBudget, maxQueuedJobs: maxQueuedJobs)
         correctionCandidates = try CorrectionCandidates.load(modelDirectory: directory)
+        correctionLists = try CorrectionLists.load(modelDirectory: directory)
         licence = (try? String(contentsOf: directory.appendingPathComponent("NOTICE"), encoding: .utf8))?
             .split(separator: "\n").first.map(String.init)
         let elapsed = ContinuousClock.now - started
@@ -184,4 +188,23 @@ public struct ModelLoadError: Error, CustomStringConvertible {
     public let directory: String
     public let reason: String
     public var description: String { "cannot load model \"\(name)\" from \(directory): \(reason)" }
+}
+
+/// Per-model correction settings from `corrections.json` next to the weights:
+/// `{"ignore": ["词", ...], "force": {"错词": "对词", ...}}`. Requests add to them (and win on conflicts).
+public struct CorrectionLists: Sendable, Equatable {
+    /// Words never flagged.
+    public var ignore: [String] = []
+    /// Corrections always made: wrong text -> right text.
+    public var force: [String: String] = [:]
+
+    /// The lists in `directory/corrections.json`, or empty ones when there is no such file.
+    public static func load(modelDirectory directory: URL) throws -> CorrectionLists {
+        let url = directory.appendingPathComponent("corrections.json")
+        guard FileManager.default.fileExists(atPath: url.path) else { return CorrectionLists() }
+        let reader = JSONReader(try JSON.parse(Array(try Data(contentsOf: url))), path: "corrections.json")
+        try reader.rejectUnknownKeys(allowed: ["ignore", "force"])
+        return CorrectionLists(ignore: try reader.optional("ignore", as: [String].self) ?? [],
+                               force: try reader.optional("force", as: [String: String].self) ?? [:])
+    }
 }

@@ -124,11 +124,14 @@ extension BertdService {
     }
 
     /// Corrects `texts` with `model` (also used by the LSP diagnostics).
-    public func correct(_ texts: [String], options: CorrectionOptions, model: LoadedModel) async throws -> [Correction] {
+    public func correct(_ texts: [String], options requested: CorrectionOptions, model: LoadedModel) async throws -> [Correction] {
+        var options = requested
+        options.ignore = model.correctionLists.ignore + requested.ignore
+        options.forced = model.correctionLists.force.merging(requested.forced) { _, request in request }
         let corrector = try taskCall {
             try Corrector(tokenizer: model.tokenizer, runner: model.queue, candidates: model.correctionCandidates)
         }
-        return try await taskCall { try await corrector.correct(texts, options: options) }
+        return try await taskCall { [options] in try await corrector.correct(texts, options: options) }
     }
 
     // MARK: - annotate/fillMask
