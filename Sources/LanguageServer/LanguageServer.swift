@@ -16,7 +16,8 @@ public final class LanguageServer: Sendable {
     private let logger: Logger
     private let state = Mutex(State())
     /// Results per sentence (and threshold), so an edit re-checks only the sentences it touched.
-    private let cache = SentenceCache(capacity: 20_000)
+    private let cache = SentenceCache<[SpellingIssue]>(capacity: 20_000)
+    private let entityCache = SentenceCache<[EntityHint]>(capacity: 20_000)
 
     private struct DocumentKey: Hashable {
         let connection: ConnectionID
@@ -234,6 +235,7 @@ public final class LanguageServer: Sendable {
                                         state.ignored[key] ?? [], state.notifiers[key.connection]) }
         }) else { return }
         var issues: [PublishedIssue] = []
+        var hints: [(range: Range<Int>, hint: EntityHint)] = []
         if settings.checks(languageId: document.languageId) {
             let bytes = document.lines.bytes
             let ranges = SentenceSplitter.sentences(in: bytes)
@@ -253,6 +255,20 @@ public final class LanguageServer: Sendable {
                 logger.warning("checking \(key.uri) failed: \(error)")
                 return
             }
+            if settings.entityHints {
+                do {
+                    for (range, found) in zip(ranges, try await entitiesFor(sentences)) {
+                        for hint in found {
+                            hints.append(((range.lowerBound + hint.range.lowerBound)..<(range.lowerBound + hint.range.upperBound), hint))
+                        }
+                    }
+                } catch is CancellationError {
+                    return
+                } catch {
+                    // Hints are optional: spelling diagnostics still go out without them.
+                    logger.warning("entity hints for \(key.uri) failed: \(error)")
+                }
+            }
         }
         if Task.isCancelled { return }
         // Publish only if the document did not change meanwhile (a newer check is on its way).
@@ -266,6 +282,7 @@ public final class LanguageServer: Sendable {
         guard current, let notify else { return }
         let unit = encoding(key.connection)
         let diagnostics = issues.map { Self.diagnostic($0, document: document, encoding: unit) }
+            + hints.map { Self.hintDiagnostic($0.hint, range: $0.range, document: document, encoding: unit) }
         _ = notify("textDocument/publishDiagnostics", [
             "uri": .string(key.uri), "version": .integer(Int64(document.version)), "diagnostics": .array(diagnostics),
         ])
@@ -273,13 +290,32 @@ public final class LanguageServer: Sendable {
 
     /// Issues per sentence, from the cache where possible; the rest in one call to the checker.
     private func issuesFor(_ sentences: [String], threshold: Double?) async throws -> [[SpellingIssue]] {
-        var seen = Set<String>()
-        let missing = sentences.filter { cache.get($0, threshold: threshold) == nil && seen.insert($0).inserted }
-        if !missing.isEmpty {
-            let found = try await checker.check(missing, threshold: threshold)
-            for (sentence, issues) in zip(missing, found) { cache.put(sentence, threshold: threshold, issues) }
+        try await cached(sentences, in: cache, variant: threshold.map { String($0) } ?? "-") { missing in
+            try await checker.check(missing, threshold: threshold)
         }
-        return sentences.map { cache.get($0, threshold: threshold) ?? [] }
+    }
+
+    /// Entities per sentence, cached the same way.
+    private func entitiesFor(_ sentences: [String]) async throws -> [[EntityHint]] {
+        try await cached(sentences, in: entityCache, variant: "entities") { missing in
+            try await checker.entities(missing)
+        }
+    }
+
+    /// Values per sentence from `cache`, computing the missing ones (each once) in one call.
+    private func cached<Value: Sendable>(
+        _ sentences: [String], in cache: SentenceCache<Value>, variant: String,
+        compute: ([String]) async throws -> [Value]
+    ) async throws -> [Value] {
+        var seen = Set<String>()
+        let missing = sentences.filter { cache.get($0, variant: variant) == nil && seen.insert($0).inserted }
+        if !missing.isEmpty {
+            for (sentence, value) in zip(missing, try await compute(missing)) { cache.put(sentence, variant: variant, value) }
+        }
+        return try sentences.map { sentence in
+            guard let value = cache.get(sentence, variant: variant) else { throw CancellationError() }
+            return value
+        }
     }
 
     static func isIgnored(_ issue: SpellingIssue, in sentence: ArraySlice<UInt8>, words: Set<String>) -> Bool {
@@ -295,15 +331,31 @@ public final class LanguageServer: Sendable {
         return false
     }
 
+    static func hintDiagnostic(_ hint: EntityHint, range: Range<Int>, document: TextDocument,
+                               encoding: OffsetEncoding) -> JSON {
+        [
+            "range": rangeJSON(range, document: document, encoding: encoding),
+            "severity": 4,
+            "code": "entity",
+            "source": "bertd",
+            "message": .string("\(hint.label): \(hint.text)"),
+            "data": ["label": .string(hint.label), "score": JSON(hint.score)],
+        ]
+    }
+
+    static func rangeJSON(_ range: Range<Int>, document: TextDocument, encoding: OffsetEncoding) -> JSON {
+        let start = document.lines.position(of: range.lowerBound, encoding: encoding)
+        let end = document.lines.position(of: range.upperBound, encoding: encoding)
+        return [
+            "start": ["line": .integer(Int64(start.line)), "character": .integer(Int64(start.character))],
+            "end": ["line": .integer(Int64(end.line)), "character": .integer(Int64(end.character))],
+        ]
+    }
+
     static func diagnostic(_ entry: PublishedIssue, document: TextDocument, encoding: OffsetEncoding) -> JSON {
-        let start = document.lines.position(of: entry.range.lowerBound, encoding: encoding)
-        let end = document.lines.position(of: entry.range.upperBound, encoding: encoding)
         let issue = entry.issue
         return [
-            "range": [
-                "start": ["line": .integer(Int64(start.line)), "character": .integer(Int64(start.character))],
-                "end": ["line": .integer(Int64(end.line)), "character": .integer(Int64(end.character))],
-            ],
+            "range": rangeJSON(entry.range, document: document, encoding: encoding),
             "severity": 2,
             "code": "spelling",
             "source": "bertd",
@@ -313,28 +365,28 @@ public final class LanguageServer: Sendable {
     }
 }
 
-/// A bounded map from (sentence, threshold) to its issues.
-final class SentenceCache: Sendable {
-    private let entries = Mutex<[String: [SpellingIssue]]>([:])
+/// A bounded map from (sentence, variant) to what was found in it.
+final class SentenceCache<Value: Sendable>: Sendable {
+    private let entries = Mutex<[String: Value]>([:])
     private let capacity: Int
 
     init(capacity: Int) {
         self.capacity = capacity
     }
 
-    func get(_ sentence: String, threshold: Double?) -> [SpellingIssue]? {
-        entries.withLock { $0[Self.key(sentence, threshold)] }
+    func get(_ sentence: String, variant: String) -> Value? {
+        entries.withLock { $0[Self.key(sentence, variant)] }
     }
 
-    func put(_ sentence: String, threshold: Double?, _ issues: [SpellingIssue]) {
+    func put(_ sentence: String, variant: String, _ value: Value) {
         entries.withLock { entries in
             // Dropping everything at the limit is crude but bounded; documents re-fill it quickly.
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            entries[Self.key(sentence, threshold)] = issues
+            entries[Self.key(sentence, variant)] = value
         }
     }
 
-    private static func key(_ sentence: String, _ threshold: Double?) -> String {
-        "\(threshold.map { String($0) } ?? "-")\u{0}\(sentence)"
+    private static func key(_ sentence: String, _ variant: String) -> String {
+        "\(variant)\u{0}\(sentence)"
     }
 }

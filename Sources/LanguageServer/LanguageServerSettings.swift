@@ -11,6 +11,8 @@ public struct LanguageServerSettings: Sendable, Equatable {
     public var ignore: Set<String> = []
     /// Milliseconds to wait after the last change before re-checking.
     public var debounceMilliseconds = 250
+    /// Also publish named entities as hints (severity 4).
+    public var entityHints = false
 
     public init() {}
 
@@ -26,6 +28,7 @@ public struct LanguageServerSettings: Sendable, Equatable {
         if let debounce = try reader.optional("debounceMs", as: Int.self, in: 0...10_000) {
             settings.debounceMilliseconds = debounce
         }
+        settings.entityHints = try reader.optional("entityHints", as: Bool.self) ?? settings.entityHints
         return settings
     }
 

@@ -28,6 +28,17 @@ final class ScriptedChecker: SpellChecker {
             return issues
         }
     }
+
+    /// Every "北京" is a LOC.
+    func entities(_ sentences: [String]) async throws -> [[EntityHint]] {
+        sentences.map { sentence in
+            let bytes = Array(sentence.utf8), pattern = Array("北京".utf8)
+            return (0..<max(0, bytes.count - pattern.count + 1)).compactMap { index in
+                bytes[index..<(index + pattern.count)].elementsEqual(pattern)
+                    ? EntityHint(range: index..<(index + pattern.count), text: "北京", label: "LOC", score: 0.8) : nil
+            }
+        }
+    }
 }
 
 private struct Editor {
@@ -153,5 +164,18 @@ private func range(_ diagnostic: JSON) -> [Int] {
         let cleared = try await editor.diagnostics(after: 2)
         #expect(cleared["diagnostics"] == [])
         #expect(editor.checker.checked.withLock { $0.isEmpty })
+    }
+
+    @Test func entityHintsArePublishedWhenAskedFor() async throws {
+        let editor = try Editor()
+        editor.notify("workspace/didChangeConfiguration", ["settings": ["bertd": ["entityHints": true]]])
+        editor.notify("textDocument/didOpen", ["textDocument": [
+            "uri": "file:///e.txt", "languageId": "plaintext", "version": 1, "text": "我在北京。"]])
+        let diagnostics = try #require(try await editor.diagnostics(after: 1)["diagnostics"]?.arrayValue)
+        #expect(diagnostics.count == 2)
+        let hint = try #require(diagnostics.first { $0["code"] == "entity" })
+        #expect(hint["severity"] == 4)
+        #expect(hint["message"] == "LOC: 北京")
+        #expect(range(hint) == [0, 2, 0, 4])
     }
 }
