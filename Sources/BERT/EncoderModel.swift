@@ -117,7 +117,7 @@ public final class EncoderModel: Sendable {
         if let embeddingsProject {
             let embedded = Tensor(shape: [tokens, config.embeddingSize], storage: workspace.embedded)
             embeddings.forward(embedded, ids: ids, positions: positions, types: types)  // [tokens, embedding]
-            embeddingsProject.forward(hidden, embedded)
+            embeddingsProject.forward(hidden, embedded, threads: workspace.threads)
         } else {
             embeddings.forward(hidden, ids: ids, positions: positions, types: types)
         }
@@ -126,8 +126,8 @@ public final class EncoderModel: Sendable {
             context: Tensor(shape: [tokens, config.hiddenSize], storage: workspace.context),
             projected: Tensor(shape: [tokens, config.hiddenSize], storage: workspace.projected),
             intermediate: Tensor(shape: [tokens, config.intermediateSize], storage: workspace.intermediate),
-            scores: Tensor(shape: [batch.longest * batch.longest], storage: workspace.scores),
-            segmentStarts: starts)
+            scores: Tensor(shape: [workspace.threads * batch.longest * batch.longest], storage: workspace.scores),
+            segmentStarts: starts, threads: workspace.threads)
         try encoder.forward(hidden, scratch) {
             if shouldCancel() || Task.isCancelled { throw ModelError.cancelled }
         }
