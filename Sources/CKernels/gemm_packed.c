@@ -12,7 +12,7 @@
 #define TARGET __attribute__((target("avx512f,fma")))
 #endif
 
-enum { KC = 256, MR = 12 };
+enum { KC = 512, MR = 12 };
 
 int bertd_packed_gemm_available(void) {
 #if defined(__x86_64__)
