@@ -160,7 +160,8 @@ for threads in options.threads {
     let head = options.mlm ? "mlm" : "encoder"
     print(
         "result engine=bertd shape=\(options.shape) head=\(head) batch=\(options.batch) tokens=\(options.tokens) "
-            + "threads=\(threads) median_ms=\(String(format: "%.2f", median)) gflops=\(String(format: "%.1f", work / median / 1e6))")
+            + "threads=\(threads) median_ms=\(String(format: "%.2f", median)) min_ms=\(String(format: "%.2f", times[0])) "
+            + "gflops=\(String(format: "%.1f", work / median / 1e6))")
 }
 
 /// Per-kernel timings at the chosen shape (one layer's operations), to see where a forward pass goes.
