@@ -131,12 +131,14 @@ public final class EncoderModel: Sendable {
         try encoder.forward(hidden, scratch) {
             if shouldCancel() || Task.isCancelled { throw ModelError.cancelled }
         }
-        return heads(hidden, starts: starts, maskedLMPositions: maskedLMPositions)
+        return heads(hidden, starts: starts, maskedLMPositions: maskedLMPositions, threads: workspace.threads)
     }
 
     // MARK: - Heads
 
-    private func heads(_ hidden: Tensor, starts: [Int32], maskedLMPositions: [[Int]]?) -> [SequenceOutput] {
+    private func heads(
+        _ hidden: Tensor, starts: [Int32], maskedLMPositions: [[Int]]?, threads: Int
+    ) -> [SequenceOutput] {
         let count = starts.count - 1
         let width = config.hiddenSize
         var outputs = (0..<count).map { s in
@@ -166,7 +168,7 @@ public final class EncoderModel: Sendable {
             }
             let selected = Tensor(zeros: [picked.count, width])  // [picked, hidden]
             gatherRows(selected, hidden, rows: picked)
-            let logits = maskedLM.forward(selected)  // [picked, vocab]
+            let logits = maskedLM.forward(selected, threads: threads)  // [picked, vocab]
             var row = 0
             for s in 0..<count {
                 outputs[s].maskedLMLogits = rows(logits, row..<(row + perSequence[s].count))

@@ -1,8 +1,9 @@
 // out = x · wᵀ with w pre-packed in panels of 32 output columns (see CKernels.h).
 //
-// Loop nest: k in blocks of KC (so a KC x 32 panel slice stays in L1 while every row block streams past
-// it), then panels, then blocks of up to 12 rows; the micro-kernel keeps a 12 x 32 tile of out in 24 zmm
-// registers and performs one broadcast + two FMAs per row and k step.
+// Loop nest: k in blocks of KC, rows in blocks of MC (so the MC x KC slice of x stays in L2 for all
+// panels), then panels (a KC x 32 panel slice stays in L1 while the row block streams past it), then
+// blocks of up to 12 rows; the micro-kernel keeps a 12 x 32 tile of out in 24 zmm registers and performs
+// one broadcast + two FMAs per row and k step.
 #include "CKernels.h"
 
 #include <string.h>
@@ -12,7 +13,7 @@
 #define TARGET __attribute__((target("avx512f,fma")))
 #endif
 
-enum { KC = 512, MR = 12 };
+enum { KC = 512, MC = 144, MR = 12 };
 
 int bertd_packed_gemm_available(void) {
 #if defined(__x86_64__)
@@ -88,16 +89,19 @@ static TARGET void gemm_avx512(float *out, int ldo, const float *x, int ldx, con
                                int m, int n, int k, int n0, int n1) {
     for (int k0 = 0; k0 < k; k0 += KC) {
         int kc = k - k0 < KC ? k - k0 : KC;
-        for (int c = n0; c < n1; c += BERTD_PANEL) {
-            const float *panel = packed + (size_t)c * k + (size_t)k0 * BERTD_PANEL;
-            int valid = n1 - c < BERTD_PANEL ? n1 - c : BERTD_PANEL;
-            if (valid > n - c) valid = n - c;
-            __mmask16 mask0 = valid >= 16 ? 0xFFFF : (__mmask16)((1u << valid) - 1);
-            __mmask16 mask1 = valid >= 32 ? 0xFFFF : valid <= 16 ? 0 : (__mmask16)((1u << (valid - 16)) - 1);
-            for (int r = 0; r < m; r += MR) {
-                int rows = m - r < MR ? m - r : MR;
-                micro_rows(rows, out + (size_t)r * ldo + c, ldo, x + (size_t)r * ldx + k0, ldx, panel, kc,
-                           k0 > 0, mask0, mask1);
+        for (int m0 = 0; m0 < m; m0 += MC) {
+            int m1 = m - m0 < MC ? m : m0 + MC;
+            for (int c = n0; c < n1; c += BERTD_PANEL) {
+                const float *panel = packed + (size_t)c * k + (size_t)k0 * BERTD_PANEL;
+                int valid = (n1 < n ? n1 : n) - c;
+                if (valid > BERTD_PANEL) valid = BERTD_PANEL;
+                __mmask16 mask0 = valid >= 16 ? 0xFFFF : (__mmask16)((1u << valid) - 1);
+                __mmask16 mask1 = valid >= 32 ? 0xFFFF : valid <= 16 ? 0 : (__mmask16)((1u << (valid - 16)) - 1);
+                for (int r = m0; r < m1; r += MR) {
+                    int rows = m1 - r < MR ? m1 - r : MR;
+                    micro_rows(rows, out + (size_t)r * ldo + c, ldo, x + (size_t)r * ldx + k0, ldx, panel,
+                               kc, k0 > 0, mask0, mask1);
+                }
             }
         }
     }
