@@ -130,7 +130,11 @@ print("verify: linear (the path the model runs) + bias + GELU, max abs error vs 
 
 let architecture = options.mlm ? "BertForMaskedLM" : "BertModel"
 let c = config(options.shape, architecture: architecture)
-let model = try EncoderModel(config: c, weights: WeightScope(source: RandomWeights(c)))
+let source = RandomWeights(c)
+let loadStart = ContinuousClock.now
+let model = try EncoderModel(config: c, weights: WeightScope(source: source))
+let load = ContinuousClock.now - loadStart
+print("load: EncoderModel init (fuse QKV, pack weights): \(load.components.seconds * 1000 + load.components.attoseconds / 1_000_000_000_000_000) ms")
 var state: UInt32 = 99
 let batch = EncoderBatch((0..<options.batch).map { _ in
     EncoderInput(ids: (0..<options.tokens).map { _ in
@@ -145,7 +149,9 @@ if options.profile {
 let work = flops(c, tokens: options.tokens, batch: options.batch, mlm: options.mlm)
 print("gemm: \(LinearWeight.packedKernelsAvailable ? "packed AVX-512 kernels (CKernels)" : "BLAS (no AVX-512)")")
 for threads in options.threads {
-    setBLASThreads(threads)
+    // The packed kernels thread themselves; BLAS then only runs attention's small per-head products, on
+    // the calling worker thread (nested BLAS threading there oversubscribes the cores).
+    setBLASThreads(LinearWeight.packedKernelsAvailable ? 1 : threads)
     let workspace = Workspace(threads: threads)
     for _ in 0..<2 { _ = try model.run(batch, workspace: workspace) }  // warm-up: pages, caches, threads
     var times = [Double]()
