@@ -30,7 +30,8 @@ let package = Package(
         // MARK: - Libraries (arrows point down: BERT -> Checkpoint -> Tensor -> CBLAS)
         .target(name: "JSON", dependencies: ["CJansson"]),
         .target(name: "Tokenizer", dependencies: ["CUTF8Proc"]),
-        .target(name: "Tensor", dependencies: ["CBLAS"]),
+        .target(name: "CKernels"),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "Checkpoint", dependencies: ["Tensor", "JSON"]),
         .target(name: "BERT", dependencies: ["Checkpoint", "Tensor"]),
         .target(name: "Tasks", dependencies: ["BERT", "Tokenizer", "Checkpoint", "JSON"]),

@@ -7,8 +7,9 @@ struct LayerScratch {
     let context: Tensor  // [tokens, hidden]
     let projected: Tensor  // [tokens, hidden]
     let intermediate: Tensor  // [tokens, intermediate]
-    let scores: Tensor  // [longest², ] one head's attention probabilities
+    let scores: Tensor  // [threads, longest, longest] attention probabilities, one head per thread
     let segmentStarts: [Int32]  // sequence s is rows segmentStarts[s] ..< segmentStarts[s + 1]
+    let threads: Int  // GEMM and attention threads
 }
 
 // transformers BertSelfAttention (absolute positions, no cache). Query, key and value are fused into one
@@ -23,7 +24,7 @@ struct BertSelfAttention: Sendable {
         let key = try Linear(weights.scope("key"), in: hidden, out: hidden)
         let value = try Linear(weights.scope("value"), in: hidden, out: hidden)
         qkv = Linear(
-            weight: concatenateRows([query.weight, key.weight, value.weight]),
+            weight: concatenateRows([query.weight.weight, key.weight.weight, value.weight.weight]),
             bias: concatenateRows([query.bias, key.bias, value.bias].map { $0.reshaped([1, hidden]) })
                 .reshaped([3 * hidden]))
         heads = config.numAttentionHeads
@@ -31,8 +32,9 @@ struct BertSelfAttention: Sendable {
 
     /// context = softmax(Q·Kᵀ/√d)·V per head and sequence
     func forward(_ context: Tensor, _ hidden: Tensor, _ s: LayerScratch) {
-        qkv.forward(s.qkv, hidden)  // [tokens, 3·hidden]
-        selfAttention(context, qkv: s.qkv, scores: s.scores, segmentStarts: s.segmentStarts, heads: heads)
+        qkv.forward(s.qkv, hidden, threads: s.threads)  // [tokens, 3·hidden]
+        selfAttention(
+            context, qkv: s.qkv, scores: s.scores, segmentStarts: s.segmentStarts, heads: heads, threads: s.threads)
     }
 }
 
@@ -47,9 +49,9 @@ struct BertSelfOutput: Sendable {
     }
 
     /// hidden = LayerNorm(context·Wᵀ + b + hidden)
-    func forward(_ hidden: Tensor, _ context: Tensor, _ projected: Tensor) {
-        linear(projected, context, weight: dense.weight, bias: nil)  // [tokens, hidden]; bias added in LN
-        layerNorm.forward(hidden, projected, bias: dense.bias, residual: hidden)
+    func forward(_ hidden: Tensor, _ context: Tensor, _ s: LayerScratch) {
+        dense.multiply(s.projected, context, threads: s.threads)  // [tokens, hidden]; bias added in LN
+        layerNorm.forward(hidden, s.projected, bias: dense.bias, residual: hidden)
     }
 }
 
@@ -66,7 +68,7 @@ struct BertAttention: Sendable {
     /// hidden = LayerNorm(hidden + SelfOutput(SelfAttention(hidden)))
     func forward(_ hidden: Tensor, _ s: LayerScratch) {
         selfAttention.forward(s.context, hidden, s)  // [tokens, hidden]
-        output.forward(hidden, s.context, s.projected)
+        output.forward(hidden, s.context, s)
     }
 }
 
@@ -81,8 +83,8 @@ struct BertIntermediate: Sendable {
     }
 
     /// out[tokens, intermediate] = act(hidden·Wᵀ + b)
-    func forward(_ out: Tensor, _ hidden: Tensor) {
-        dense.forward(out, hidden, activation: activation)
+    func forward(_ out: Tensor, _ hidden: Tensor, threads: Int) {
+        dense.forward(out, hidden, activation: activation, threads: threads)
     }
 }
 
@@ -97,9 +99,9 @@ struct BertOutput: Sendable {
     }
 
     /// hidden = LayerNorm(intermediate·Wᵀ + b + hidden)
-    func forward(_ hidden: Tensor, _ intermediate: Tensor, _ projected: Tensor) {
-        linear(projected, intermediate, weight: dense.weight, bias: nil)  // [tokens, hidden]
-        layerNorm.forward(hidden, projected, bias: dense.bias, residual: hidden)
+    func forward(_ hidden: Tensor, _ intermediate: Tensor, _ s: LayerScratch) {
+        dense.multiply(s.projected, intermediate, threads: s.threads)  // [tokens, hidden]
+        layerNorm.forward(hidden, s.projected, bias: dense.bias, residual: hidden)
     }
 }
 
@@ -118,8 +120,8 @@ struct BertLayer: Sendable {
     /// hidden = Output(Intermediate(Attention(hidden))), in place.
     func forward(_ hidden: Tensor, _ s: LayerScratch) {
         attention.forward(hidden, s)
-        intermediate.forward(s.intermediate, hidden)  // [tokens, intermediate]
-        output.forward(hidden, s.intermediate, s.projected)
+        intermediate.forward(s.intermediate, hidden, threads: s.threads)  // [tokens, intermediate]
+        output.forward(hidden, s.intermediate, s)
     }
 }
 

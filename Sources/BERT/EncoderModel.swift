@@ -117,7 +117,7 @@ public final class EncoderModel: Sendable {
         if let embeddingsProject {
             let embedded = Tensor(shape: [tokens, config.embeddingSize], storage: workspace.embedded)
             embeddings.forward(embedded, ids: ids, positions: positions, types: types)  // [tokens, embedding]
-            embeddingsProject.forward(hidden, embedded)
+            embeddingsProject.forward(hidden, embedded, threads: workspace.threads)
         } else {
             embeddings.forward(hidden, ids: ids, positions: positions, types: types)
         }
@@ -126,17 +126,19 @@ public final class EncoderModel: Sendable {
             context: Tensor(shape: [tokens, config.hiddenSize], storage: workspace.context),
             projected: Tensor(shape: [tokens, config.hiddenSize], storage: workspace.projected),
             intermediate: Tensor(shape: [tokens, config.intermediateSize], storage: workspace.intermediate),
-            scores: Tensor(shape: [batch.longest * batch.longest], storage: workspace.scores),
-            segmentStarts: starts)
+            scores: Tensor(shape: [workspace.threads * batch.longest * batch.longest], storage: workspace.scores),
+            segmentStarts: starts, threads: workspace.threads)
         try encoder.forward(hidden, scratch) {
             if shouldCancel() || Task.isCancelled { throw ModelError.cancelled }
         }
-        return heads(hidden, starts: starts, maskedLMPositions: maskedLMPositions)
+        return heads(hidden, starts: starts, maskedLMPositions: maskedLMPositions, threads: workspace.threads)
     }
 
     // MARK: - Heads
 
-    private func heads(_ hidden: Tensor, starts: [Int32], maskedLMPositions: [[Int]]?) -> [SequenceOutput] {
+    private func heads(
+        _ hidden: Tensor, starts: [Int32], maskedLMPositions: [[Int]]?, threads: Int
+    ) -> [SequenceOutput] {
         let count = starts.count - 1
         let width = config.hiddenSize
         var outputs = (0..<count).map { s in
@@ -166,7 +168,7 @@ public final class EncoderModel: Sendable {
             }
             let selected = Tensor(zeros: [picked.count, width])  // [picked, hidden]
             gatherRows(selected, hidden, rows: picked)
-            let logits = maskedLM.forward(selected)  // [picked, vocab]
+            let logits = maskedLM.forward(selected, threads: threads)  // [picked, vocab]
             var row = 0
             for s in 0..<count {
                 outputs[s].maskedLMLogits = rows(logits, row..<(row + perSequence[s].count))

@@ -33,12 +33,12 @@ struct MaskedLMHead: Sendable {
     }
 
     /// logits[rows, vocab] = decoder(LayerNorm(act(dense(hidden[rows, hidden]))))
-    func forward(_ hidden: Tensor) -> Tensor {
+    func forward(_ hidden: Tensor, threads: Int) -> Tensor {
         let transformed = Tensor(zeros: [hidden.rows, dense.outputs])  // [rows, width]
-        dense.forward(transformed, hidden, activation: activation)
+        dense.forward(transformed, hidden, activation: activation, threads: threads)
         layerNorm.forward(transformed, transformed)
         let logits = Tensor(zeros: [hidden.rows, decoder.outputs])  // [rows, vocab]
-        decoder.forward(logits, transformed)
+        decoder.forward(logits, transformed, threads: threads)
         return logits
     }
 }

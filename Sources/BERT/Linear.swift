@@ -1,26 +1,31 @@
 import Checkpoint
 import Tensor
 
-// torch.nn.Linear: weight [out, in] as stored in the checkpoint, bias [out].
+// torch.nn.Linear: weight [out, in] as stored in the checkpoint (packed for the GEMM kernel), bias [out].
 struct Linear: Sendable {
-    let weight: Tensor  // [out, in]
+    let weight: LinearWeight  // [out, in]
     let bias: Tensor  // [out]
 
     init(_ weights: WeightScope, in inputs: Int, out outputs: Int) throws(CheckpointError) {
-        weight = try weights.tensor("weight", shape: [outputs, inputs])
+        weight = LinearWeight(try weights.tensor("weight", shape: [outputs, inputs]))
         bias = try weights.tensor("bias", shape: [outputs])
     }
 
     init(weight: Tensor, bias: Tensor) {
-        self.weight = weight
+        self.weight = LinearWeight(weight)
         self.bias = bias
     }
 
-    var outputs: Int { weight.rows }
+    var outputs: Int { weight.outputs }
 
     /// out[m, out] = act(x[m, in] · weightᵀ + bias)
-    func forward(_ out: Tensor, _ x: Tensor, activation: Activation? = nil) {
-        linear(out, x, weight: weight, bias: bias, activation: activation)
+    func forward(_ out: Tensor, _ x: Tensor, activation: Activation? = nil, threads: Int = 1) {
+        linear(out, x, weight: weight, bias: bias, activation: activation, threads: threads)
+    }
+
+    /// out[m, out] = x[m, in] · weightᵀ (the bias left to a following fused kernel)
+    func multiply(_ out: Tensor, _ x: Tensor, threads: Int) {
+        linear(out, x, weight: weight, bias: nil, threads: threads)
     }
 }
 

@@ -15,10 +15,14 @@ public final class Workspace {
     private(set) var context = TensorStorage(zeroed: 0)  // [tokens, hidden]
     private(set) var projected = TensorStorage(zeroed: 0)  // [tokens, hidden]
     private(set) var intermediate = TensorStorage(zeroed: 0)  // [tokens, intermediate]
-    private(set) var scores = TensorStorage(zeroed: 0)  // [longest, longest]
+    private(set) var scores = TensorStorage(zeroed: 0)  // [threads, longest, longest]
+    /// Threads each forward pass through this workspace uses for GEMMs and attention heads.
+    public let threads: Int
 
-    /// An empty workspace; it sizes itself on first use.
-    public init() {}
+    /// An empty workspace (it sizes itself on first use) for forward passes on `threads` threads.
+    public init(threads: Int = 1) {
+        self.threads = max(1, threads)
+    }
 
     /// Makes room for `tokens` packed tokens whose longest sequence has `longest` tokens.
     func reserve(tokens: Int, longest: Int, config: ModelConfig) {
@@ -36,7 +40,7 @@ public final class Workspace {
             dimensions = dims
         }
         if longest > capacity.longest {
-            scores = TensorStorage(zeroed: longest * longest)
+            scores = TensorStorage(zeroed: threads * longest * longest)
             capacity.longest = longest
         }
     }

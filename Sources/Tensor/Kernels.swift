@@ -36,11 +36,19 @@ enum Kernels {
     static func addBiasActivate(
         _ x: Pointer, _ bias: ConstPointer?, rows: Int, columns: Int, activation: Activation?
     ) {
+        addBiasActivate(x, bias, rows: rows, ldx: columns, columns: 0..<columns, activation: activation)
+    }
+
+    // x[r, c] = act(x[r, c] + bias[c])   for r < rows, c in columns (row stride ldx)
+    static func addBiasActivate(
+        _ x: Pointer, _ bias: ConstPointer?, rows: Int, ldx: Int, columns: Range<Int>, activation: Activation?
+    ) {
         for r in 0..<rows {
-            let row = x + r * columns
-            forEachLanes(count: columns) { c, lanes in
+            let row = x + r * ldx + columns.lowerBound
+            let b = bias.map { UnsafeMutablePointer(mutating: $0) + columns.lowerBound }
+            forEachLanes(count: columns.count) { c, lanes in
                 var v = load(row + c, lanes)
-                if let bias { v += load(UnsafeMutablePointer(mutating: bias) + c, lanes) }
+                if let b { v += load(b + c, lanes) }
                 if let activation { v = VectorMath.activate(v, activation) }
                 store(v, row + c, lanes)
             }
@@ -132,18 +140,17 @@ enum Kernels {
     // MARK: - Attention
 
     // context[s + i, h·d + c] = Σ_j softmax_j(scale · q_i · k_j) · v[s + j, h·d + c]   for each segment
-    // [s, s + n) and head h, where q, k, v are column blocks 0, H, 2H of qkv[tokens, 3H] (H = heads·d).
+    // [s, s + n) and head h in `heads`, where q, k, v are column blocks 0, H, 2H of qkv[tokens, 3H].
     // Per-head GEMMs read Q/K/V in place through leading dimensions: nothing is copied per head.
     static func selfAttention(
         _ context: Pointer, qkv: ConstPointer, scores: Pointer, segmentStarts: UnsafePointer<Int32>,
-        segments: Int, heads: Int, headSize: Int
+        segments: Int, heads: Range<Int>, headSize: Int, hidden: Int
     ) {
-        let hidden = heads * headSize
         let scale = 1 / Float(headSize).squareRoot()
         for s in 0..<segments {
             let start = Int(segmentStarts[s])
             let n = Int(segmentStarts[s + 1]) - start
-            for h in 0..<heads {
+            for h in heads {
                 let q = qkv + start * 3 * hidden + h * headSize
                 let k = q + hidden
                 let v = q + 2 * hidden

@@ -1,4 +1,5 @@
 import CBLAS
+import Dispatch
 // Safe entry points to the kernels: shapes are checked here (a mismatch is a programming error, so it
 // traps), then the pointer kernels in Kernels.swift do the arithmetic. Matrices are row-major 2-D tensors;
 // vectors (bias, gain) are 1-D. Outputs come first and must not overlap inputs unless a function says so.
@@ -91,9 +92,12 @@ public func gatherRows(_ out: Tensor, _ x: Tensor, rows: [Int32]) {
 /// `qkv` is [tokens, 3·hidden]: queries, keys and values side by side (head h in columns h·d ..< (h+1)·d of
 /// each block). Sequence s occupies rows `segmentStarts[s] ..< segmentStarts[s + 1]` and attends only to
 /// itself, which is exactly BERT's additive padding mask for right-padded batches, without computing the
-/// padded scores. `scores` is scratch space of at least (longest sequence)² elements.
+/// padded scores. Heads are split over up to `threads` threads; `scores` is scratch space of at least
+/// threads · (longest sequence)² elements.
 /// context[t, h·d + c] = Σ_j softmax_j(q_t · k_j / √d) · v[j, h·d + c].
-public func selfAttention(_ context: Tensor, qkv: Tensor, scores: Tensor, segmentStarts: [Int32], heads: Int) {
+public func selfAttention(
+    _ context: Tensor, qkv: Tensor, scores: Tensor, segmentStarts: [Int32], heads: Int, threads: Int = 1
+) {
     let hidden = context.columns
     precondition(heads > 0 && hidden % heads == 0, "selfAttention: \(hidden) not divisible by \(heads) heads")
     precondition(qkv.columns == 3 * hidden && qkv.rows == context.rows, "selfAttention: qkv \(qkv.shape)")
@@ -104,13 +108,33 @@ public func selfAttention(_ context: Tensor, qkv: Tensor, scores: Tensor, segmen
         precondition(segmentStarts[s + 1] >= segmentStarts[s], "selfAttention: segments out of order")
         longest = max(longest, Int(segmentStarts[s + 1] - segmentStarts[s]))
     }
+    let chunks = max(1, min(threads, heads, scores.count / max(1, longest * longest)))
     precondition(scores.count >= longest * longest, "selfAttention: scores scratch too small")
-    segmentStarts.withUnsafeBufferPointer { starts in
-        guard let starts = starts.baseAddress else { return }
-        Kernels.selfAttention(
-            context.storage.base, qkv: qkv.storage.base, scores: scores.storage.base, segmentStarts: starts,
-            segments: segmentStarts.count - 1, heads: heads, headSize: hidden / heads)
+    let operands = AttentionOperands(context: context.storage.base, qkv: qkv.storage.base, scores: scores.storage.base)
+    let segments = segmentStarts.count - 1
+    let headSize = hidden / heads
+    let square = longest * longest
+    let work: @Sendable (Int) -> Void = { index in
+        segmentStarts.withUnsafeBufferPointer { starts in
+            guard let starts = starts.baseAddress else { return }
+            Kernels.selfAttention(
+                operands.context, qkv: operands.qkv, scores: operands.scores + index * square,
+                segmentStarts: starts, segments: segments, heads: (heads * index / chunks)..<(heads * (index + 1) / chunks),
+                headSize: headSize, hidden: hidden)
+        }
     }
+    if chunks == 1 {
+        work(0)
+    } else {
+        DispatchQueue.concurrentPerform(iterations: chunks, execute: work)
+    }
+}
+
+/// The memory one attention call reads and writes; worker threads write disjoint heads.
+struct AttentionOperands: @unchecked Sendable {
+    let context: UnsafeMutablePointer<Float>
+    let qkv: UnsafeMutablePointer<Float>
+    let scores: UnsafeMutablePointer<Float>
 }
 
 /// The rows of `parts` stacked into one new matrix (e.g. query, key and value weights fused at load).

@@ -142,3 +142,19 @@ let sample = EncoderInput(ids: [101, 791, 1921, 1921, 3698, 2523, 1962, 511, 102
         for try await logits in group { #expect(logits == reference) }
     }
 }
+
+@Test func threadCountDoesNotChangeResults() throws {
+    // Threads split GEMM columns and attention heads; every element is still summed in the same order.
+    let long = EncoderInput(ids: (0..<64).map { 100 + $0 * 37 }, typeIds: [Int](repeating: 0, count: 32) + [Int](repeating: 1, count: 32))
+    for name in ["bert-pretraining", "electra-mlm"] {
+        let model = try EncoderModel.load(directory: Fixtures.url("models/\(name)").path)
+        let batch = EncoderBatch([sample, long])
+        let one = try model.run(batch, maskedLMPositions: [[0, 8], [63]], workspace: Workspace(threads: 1))
+        let three = try model.run(batch, maskedLMPositions: [[0, 8], [63]], workspace: Workspace(threads: 3))
+        for (a, b) in zip(one, three) {
+            #expect(a.hidden.scalars == b.hidden.scalars)
+            #expect(a.maskedLMLogits?.scalars == b.maskedLMLogits?.scalars)
+            #expect(a.sequenceLogits == b.sequenceLogits)
+        }
+    }
+}

@@ -214,3 +214,29 @@ func softmaxMatchesNaive(columns: Int) {
     #expect(c.shape == [3, 2])
     #expect(c.scalars == [1, 2, 3, 4, 5, 6])
 }
+
+@Test(arguments: [[1, 1, 1], [5, 7, 33], [13, 300, 70], [30, 40, 96]])
+func packedLinearMatchesNaive(_ shape: [Int]) {
+    let (m, k, n) = (shape[0], shape[1], shape[2])
+    var numbers = Numbers(seed: UInt64(m * 7 + k * 3 + n))
+    let x = numbers.tensor([m, k])
+    let w = numbers.tensor([n, k])
+    let b = numbers.tensor([n])
+    var expected = [Double]()
+    for i in 0..<m {
+        for j in 0..<n {
+            var sum = Double(b.scalars[j])
+            for p in 0..<k { sum += Double(x.scalars[i * k + p]) * Double(w.scalars[j * k + p]) }
+            expected.append(reference(.gelu, sum))
+        }
+    }
+    for pack in [true, false] {
+        let weight = LinearWeight(w, pack: pack)
+        #expect((weight.packed != nil) == (pack && LinearWeight.packedKernelsAvailable))
+        for threads in [1, 2, 3] {
+            let out = Tensor(zeros: [m, n])
+            linear(out, x, weight: weight, bias: b, activation: .gelu, threads: threads)
+            #expect(maxAbsDiff(out.scalars, expected) < 1e-4, "pack \(pack) threads \(threads)")
+        }
+    }
+}

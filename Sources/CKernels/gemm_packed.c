@@ -1,0 +1,127 @@
+// out = x · wᵀ with w pre-packed in panels of 32 output columns (see CKernels.h).
+//
+// Loop nest: k in blocks of KC, rows in blocks of MC (so the MC x KC slice of x stays in L2 for all
+// panels), then panels (a KC x 32 panel slice stays in L1 while the row block streams past it), then
+// blocks of up to 12 rows; the micro-kernel keeps a 12 x 32 tile of out in 24 zmm registers and performs
+// one broadcast + two FMAs per row and k step.
+#include "CKernels.h"
+
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define TARGET __attribute__((target("avx512f,fma")))
+#endif
+
+enum { KC = 512, MC = 144, MR = 12 };
+
+int bertd_packed_gemm_available(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f");
+#else
+    return 0;
+#endif
+}
+
+size_t bertd_packed_size(int n, int k) {
+    size_t panels = ((size_t)n + BERTD_PANEL - 1) / BERTD_PANEL;
+    return panels * BERTD_PANEL * (size_t)k;
+}
+
+void bertd_pack_weights(float *packed, const float *w, int n, int k) {
+    int panels = (n + BERTD_PANEL - 1) / BERTD_PANEL;
+    for (int p = 0; p < panels; p++) {
+        float *panel = packed + (size_t)p * BERTD_PANEL * k;
+        for (int kk = 0; kk < k; kk++) {
+            for (int j = 0; j < BERTD_PANEL; j++) {
+                int row = p * BERTD_PANEL + j;
+                panel[(size_t)kk * BERTD_PANEL + j] = row < n ? w[(size_t)row * k + kk] : 0.0f;
+            }
+        }
+    }
+}
+
+#if defined(__x86_64__)
+
+// tile[rows, 32] (+)= x[rows, kc] · panel[kc, 32]; accumulate when `add`, mask the stored columns.
+static inline __attribute__((always_inline)) TARGET void micro(
+    const int rows, float *out, int ldo, const float *x, int ldx, const float *panel, int kc, int add,
+    __mmask16 mask0, __mmask16 mask1) {
+    __m512 acc[MR][2];
+    for (int r = 0; r < rows; r++) {
+        acc[r][0] = _mm512_setzero_ps();
+        acc[r][1] = _mm512_setzero_ps();
+    }
+    for (int kk = 0; kk < kc; kk++) {
+        __m512 b0 = _mm512_load_ps(panel + (size_t)kk * BERTD_PANEL);
+        __m512 b1 = _mm512_load_ps(panel + (size_t)kk * BERTD_PANEL + 16);
+        for (int r = 0; r < rows; r++) {
+            __m512 a = _mm512_set1_ps(x[(size_t)r * ldx + kk]);
+            acc[r][0] = _mm512_fmadd_ps(a, b0, acc[r][0]);
+            acc[r][1] = _mm512_fmadd_ps(a, b1, acc[r][1]);
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        float *o = out + (size_t)r * ldo;
+        if (add) {
+            acc[r][0] = _mm512_add_ps(acc[r][0], _mm512_maskz_loadu_ps(mask0, o));
+            acc[r][1] = _mm512_add_ps(acc[r][1], _mm512_maskz_loadu_ps(mask1, o + 16));
+        }
+        _mm512_mask_storeu_ps(o, mask0, acc[r][0]);
+        _mm512_mask_storeu_ps(o + 16, mask1, acc[r][1]);
+    }
+}
+
+#define MICRO_CASE(R) \
+    case R: micro(R, out, ldo, x, ldx, panel, kc, add, mask0, mask1); break;
+
+static TARGET void micro_rows(int rows, float *out, int ldo, const float *x, int ldx, const float *panel,
+                              int kc, int add, __mmask16 mask0, __mmask16 mask1) {
+    switch (rows) {
+        MICRO_CASE(1) MICRO_CASE(2) MICRO_CASE(3) MICRO_CASE(4) MICRO_CASE(5) MICRO_CASE(6)
+        MICRO_CASE(7) MICRO_CASE(8) MICRO_CASE(9) MICRO_CASE(10) MICRO_CASE(11) MICRO_CASE(12)
+        default: break;
+    }
+}
+
+static TARGET void gemm_avx512(float *out, int ldo, const float *x, int ldx, const float *packed,
+                               int m, int n, int k, int n0, int n1) {
+    for (int k0 = 0; k0 < k; k0 += KC) {
+        int kc = k - k0 < KC ? k - k0 : KC;
+        for (int m0 = 0; m0 < m; m0 += MC) {
+            int m1 = m - m0 < MC ? m : m0 + MC;
+            for (int c = n0; c < n1; c += BERTD_PANEL) {
+                const float *panel = packed + (size_t)c * k + (size_t)k0 * BERTD_PANEL;
+                int valid = (n1 < n ? n1 : n) - c;
+                if (valid > BERTD_PANEL) valid = BERTD_PANEL;
+                __mmask16 mask0 = valid >= 16 ? 0xFFFF : (__mmask16)((1u << valid) - 1);
+                __mmask16 mask1 = valid >= 32 ? 0xFFFF : valid <= 16 ? 0 : (__mmask16)((1u << (valid - 16)) - 1);
+                for (int r = m0; r < m1; r += MR) {
+                    int rows = m1 - r < MR ? m1 - r : MR;
+                    micro_rows(rows, out + (size_t)r * ldo + c, ldo, x + (size_t)r * ldx + k0, ldx, panel,
+                               kc, k0 > 0, mask0, mask1);
+                }
+            }
+        }
+    }
+}
+
+#endif
+
+void bertd_gemm_packed(float *out, int ldo, const float *x, int ldx, const float *packed,
+                       int m, int n, int k, int n0, int n1) {
+#if defined(__x86_64__)
+    gemm_avx512(out, ldo, x, ldx, packed, m, n, k, n0, n1);
+#else
+    // Portable fallback (never chosen when BLAS serves non-AVX-512 CPUs, kept for completeness).
+    for (int r = 0; r < m; r++) {
+        for (int c = n0; c < n1 && c < n; c++) {
+            const float *panel = packed + (size_t)(c / BERTD_PANEL) * BERTD_PANEL * k;
+            float sum = 0;
+            for (int kk = 0; kk < k; kk++) sum += x[(size_t)r * ldx + kk] * panel[(size_t)kk * BERTD_PANEL + c % BERTD_PANEL];
+            out[(size_t)r * ldo + c] = sum;
+        }
+    }
+#endif
+}
