@@ -92,14 +92,14 @@ let bertdPath = options.bertd ?? productDirectory.appendingPathComponent("bertd"
 let longText = String(String(repeating: "北京大学的张教授今天在上海参加了一个关于人工智能的国际会议并发表演讲。", count: 4).prefix(126))
 let shortText = "李明昨天去杭州西湖看了看风景。"
 
-setBLASThreads(options.threads)
+setBLASThreads(LinearWeight.packedKernelsAvailable ? 1 : options.threads)
 print("model \(options.model); \(options.threads) thread(s); \(blasDescription)")
 
 // MARK: - In process
 
 let model = try EncoderModel.load(directory: options.model)
 let tokenizer = try BertTokenizer.load(directory: URL(fileURLWithPath: options.model))
-let labeler = try TokenLabeler(tokenizer: tokenizer, runner: DirectRunner(model: model))
+let labeler = try TokenLabeler(tokenizer: tokenizer, runner: DirectRunner(model: model, threads: options.threads))
 let tokens = tokenizer.encode(longText).count
 for _ in 0..<3 { _ = try blocking { try await labeler.label([longText]) } }
 var inProcess: [Double] = []
@@ -232,7 +232,7 @@ func benchmarkTasks(modelsDirectory: String) throws {
     let directory = modelsDirectory + "/ner"
     let ner = try EncoderModel.load(directory: directory)
     let nerTokenizer = try BertTokenizer.load(directory: URL(fileURLWithPath: directory))
-    let runner = DirectRunner(model: ner)
+    let runner = DirectRunner(model: ner, threads: options.threads)
     let nerLabeler = try TokenLabeler(tokenizer: nerTokenizer, runner: runner)
     let pieces = nerTokenizer.encode(document, addSpecialTokens: false)
     let capacity = min(ner.config.maxPositionEmbeddings, 512) - 2

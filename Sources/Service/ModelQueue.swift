@@ -28,11 +28,15 @@ public final class ModelQueue: EncoderRunner, Sendable {
         var batchesRun = 0
     }
 
-    /// A queue for `model` with its own worker thread.
-    public init(model: EncoderModel, name: String, tokenBudget: Int = 4096, maxQueuedJobs: Int = 256) {
+    /// Threads each forward pass uses (matrix products and attention heads).
+    public let threads: Int
+
+    /// A queue for `model` with its own worker thread; each forward pass runs on `threads` threads.
+    public init(model: EncoderModel, name: String, tokenBudget: Int = 4096, maxQueuedJobs: Int = 256, threads: Int = 1) {
         self.model = model
         self.tokenBudget = tokenBudget
         self.maxQueuedJobs = maxQueuedJobs
+        self.threads = max(1, threads)
         let thread = Thread { [self] in workLoop() }
         thread.name = "bertd.model.\(name)"
         thread.stackSize = 8 << 20
@@ -92,7 +96,7 @@ public final class ModelQueue: EncoderRunner, Sendable {
     // MARK: - Worker
 
     private func workLoop() {
-        let workspace = Workspace()
+        let workspace = Workspace(threads: threads)
         while true {
             wakeUp.wait()
             while let jobs = takeBatch() {

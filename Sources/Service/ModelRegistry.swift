@@ -52,13 +52,14 @@ public final class LoadedModel: Sendable {
     /// Words this model never flags and corrections it always makes (`corrections.json`), if any.
     public let correctionLists: CorrectionLists
 
-    init(spec: ModelSpec, tokenBudget: Int, maxQueuedJobs: Int) throws {
+    init(spec: ModelSpec, tokenBudget: Int, maxQueuedJobs: Int, threads: Int) throws {
         let started = ContinuousClock.now
         self.spec = spec
         let directory = URL(fileURLWithPath: spec.directory)
         model = try EncoderModel.load(directory: spec.directory)
         tokenizer = try BertTokenizer.load(directory: directory)
-        queue = ModelQueue(model: model, name: spec.name, tokenBudget: tokenBudget, maxQueuedJobs: maxQueuedJobs)
+        queue = ModelQueue(model: model, name: spec.name, tokenBudget: tokenBudget, maxQueuedJobs: maxQueuedJobs,
+                           threads: threads)
         correctionCandidates = try CorrectionCandidates.load(modelDirectory: directory)
         correctionLists = try CorrectionLists.load(modelDirectory: directory)
         licence = (try? String(contentsOf: directory.appendingPathComponent("NOTICE"), encoding: .utf8))?
@@ -105,18 +106,20 @@ public final class ModelRegistry: Sendable {
     private let order = Mutex<[String]>([])
     private let tokenBudget: Int
     private let maxQueuedJobs: Int
+    private let threads: Int
 
-    /// Loads every spec (names must be unique).
+    /// Loads every spec (names must be unique); each model's forward passes run on `threads` threads.
     /// - Throws: `ModelLoadError` naming the model and what is wrong with it.
-    public init(specs: [ModelSpec], tokenBudget: Int = 4096, maxQueuedJobs: Int = 256) throws {
+    public init(specs: [ModelSpec], tokenBudget: Int = 4096, maxQueuedJobs: Int = 256, threads: Int = 1) throws {
         self.tokenBudget = tokenBudget
         self.maxQueuedJobs = maxQueuedJobs
+        self.threads = threads
         var seen = Set<String>()
         for spec in specs {
             guard seen.insert(spec.name).inserted else {
                 throw ModelLoadError(name: spec.name, directory: spec.directory, reason: "the name is used twice")
             }
-            let loaded = try Self.load(spec, tokenBudget: tokenBudget, maxQueuedJobs: maxQueuedJobs)
+            let loaded = try Self.load(spec, tokenBudget: tokenBudget, maxQueuedJobs: maxQueuedJobs, threads: threads)
             models.withLock { $0[spec.name] = loaded }
             order.withLock { $0.append(spec.name) }
         }
@@ -158,7 +161,7 @@ public final class ModelRegistry: Sendable {
         guard let old = models.withLock({ $0[name] }) else {
             throw RPCError.server(.modelNotLoaded, "no model named \"\(name)\" is loaded")
         }
-        let fresh = try Self.load(old.spec, tokenBudget: tokenBudget, maxQueuedJobs: maxQueuedJobs)
+        let fresh = try Self.load(old.spec, tokenBudget: tokenBudget, maxQueuedJobs: maxQueuedJobs, threads: threads)
         models.withLock { $0[name] = fresh }
         old.queue.stop()
         return fresh
@@ -169,9 +172,9 @@ public final class ModelRegistry: Sendable {
         for model in all { model.queue.stop() }
     }
 
-    private static func load(_ spec: ModelSpec, tokenBudget: Int, maxQueuedJobs: Int) throws -> LoadedModel {
+    private static func load(_ spec: ModelSpec, tokenBudget: Int, maxQueuedJobs: Int, threads: Int) throws -> LoadedModel {
         do {
-            return try LoadedModel(spec: spec, tokenBudget: tokenBudget, maxQueuedJobs: maxQueuedJobs)
+            return try LoadedModel(spec: spec, tokenBudget: tokenBudget, maxQueuedJobs: maxQueuedJobs, threads: threads)
         } catch {
             throw ModelLoadError(name: spec.name, directory: spec.directory, reason: String(describing: error))
         }

@@ -19,10 +19,10 @@ public struct DirectRunner: EncoderRunner {
     public let model: EncoderModel
     private let workspace: WorkspaceLock
 
-    /// A runner for `model`.
-    public init(model: EncoderModel) {
+    /// A runner for `model` whose forward passes use `threads` threads.
+    public init(model: EncoderModel, threads: Int = 1) {
         self.model = model
-        self.workspace = WorkspaceLock()
+        self.workspace = WorkspaceLock(threads: threads)
     }
 
     public func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?) async throws -> [SequenceOutput] {
@@ -37,7 +37,11 @@ public struct DirectRunner: EncoderRunner {
 private final class WorkspaceLock: @unchecked Sendable {
     // Guarded by `lock`: a workspace is scratch memory for one forward pass at a time.
     private let lock = NSLock()
-    private let workspace = Workspace()
+    private let workspace: Workspace
+
+    init(threads: Int) {
+        workspace = Workspace(threads: threads)
+    }
 
     func with<T>(_ body: (Workspace) throws -> T) rethrows -> T {
         lock.lock()

@@ -108,11 +108,13 @@ struct Serve: ParsableCommand {
         let configuration = ServiceConfiguration(
             rpcLimits: RPCLimits(maxMessageBytes: settings.maxMessageBytes, maxBatchSize: settings.maxBatchSize),
             maxTextsPerRequest: settings.maxTexts, maxCharactersPerText: settings.maxChars)
-        if let threads = settings.threads { setBLASThreads(threads) }
+        let threads = settings.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        // The packed kernels thread themselves; BLAS then only serves the odd shapes, single-threaded.
+        setBLASThreads(LinearWeight.packedKernelsAvailable ? 1 : threads)
         let registry: ModelRegistry
         do {
             registry = try ModelRegistry(specs: modelSpecs(settings, logger), tokenBudget: settings.tokenBudget,
-                                         maxQueuedJobs: settings.maxQueue)
+                                         maxQueuedJobs: settings.maxQueue, threads: threads)
         } catch {
             logger.critical("\(error)")
             throw ExitCode(2)
