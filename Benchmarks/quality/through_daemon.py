@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Quality of the shipped models measured THROUGH THE DAEMON, with the evaluators of this folder.
+
+  python3 Benchmarks/quality/through_daemon.py [--task ner|csc|qa|all] [--compare] [--bertd PATH]
+                                               [--socket PATH] [--models DIR]
+
+Starts `bertd` (release build by default) on a temporary socket with the models in --models (default
+Models/), or uses a running daemon with --socket, and sends each data set through the Python client
+(Clients/python/bertd_client.py): texts in batches of 64, up to 4 requests in flight. Prints the same
+metrics as ner_eval.py / csc_eval.py / qa_eval.py plus sentences per second through the daemon.
+With --compare it also runs the transformers evaluator on the same data (needs torch + transformers,
+pinned as in Training/) and prints both, which is the parity check on real weights.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path[:0] = [os.path.join(ROOT, "Clients", "python"), os.path.join(ROOT, "Training"), HERE]
+
+import bertd_client  # noqa: E402
+
+BATCH = 64
+WINDOW = 4
+
+
+def pipelined(client, method, batches):
+    """Sends each params dict with a bounded window in flight; results in input order."""
+    futures, results = [], []
+    for params in batches:
+        params.setdefault("encoding", "utf-32")
+        futures.append(client.call_async(method, params))
+        if len(futures) >= WINDOW:
+            results.append(futures.pop(0).result())
+    results += [f.result() for f in futures]
+    return results
+
+
+class DaemonNER:
+    """Entities as ner_eval.py expects: per text [(start, end_exclusive, type)] in code points."""
+
+    def __init__(self, client, model="ner"):
+        self.client, self.model = client, model
+
+    def __call__(self, texts):
+        chunks = [{"texts": texts[k:k + BATCH], "model": self.model, "decoding": "viterbi"}
+                  for k in range(0, len(texts), BATCH)]
+        out = []
+        for result in pipelined(self.client, "annotate/label", chunks):
+            out += [[(e["start"], e["end"], e["label"]) for e in ents] for ents in result["entities"]]
+        return out
+
+
+class DaemonCSC:
+    """Candidate edits as csc_eval.py expects: per text [(position, original, replacement, probability)],
+    before its threshold and edit cap (so the same sweep runs on both backends)."""
+
+    def __init__(self, client, model="csc"):
+        self.client, self.model = client, model
+
+    def __call__(self, texts):
+        chunks = [{"texts": texts[k:k + BATCH], "model": self.model, "threshold": 0, "maxEdits": 0}
+                  for k in range(0, len(texts), BATCH)]
+        out = []
+        for result in pipelined(self.client, "annotate/correct", chunks):
+            out += [[(e["start"], e["original"], e["replacement"], e["score"]) for e in edits
+                     if e["kind"] == "spelling"] for edits in result["edits"]]
+        return out
+
+
+class DaemonQA:
+    """Best answer span per (question, context) as qa_eval.py expects, with its window settings."""
+
+    def __init__(self, client, model="qa", max_len=256, stride=128, max_answer=30):
+        self.client, self.model = client, model
+        self.options = {"maxSeqLength": max_len, "docStride": stride, "maxAnswerLength": max_answer}
+
+    def __call__(self, pairs):
+        requests = [dict(question=q, context=c, model=self.model, **self.options) for q, c in pairs]
+        out = []
+        for result in pipelined(self.client, "annotate/answer", requests):
+            best = result["answers"][0] if result["answers"] else None
+            out.append((best["start"], best["end"]) if best and best["end"] > best["start"] else None)
+        return out
+
+
+def run_ner(client, compare):
+    import common
+    import ner_eval
+    _, dev = common.cluener_split(common.read_cluener())
+    res = ner_eval.evaluate(DaemonNER(client), dev)
+    print(f"NER  CLUENER dev ({res['sentences']} sentences) through bertd: P {res['precision']:.4f} "
+          f"R {res['recall']:.4f} F1 {res['f1']:.4f}, {res['sentences_per_s']:.0f} sentences/s")
+    if compare:
+        ref = ner_eval.evaluate(ner_eval.TransformersNER(os.path.join(ROOT, "Models", "ner")), dev)
+        print(f"     transformers:                    P {ref['precision']:.4f} R {ref['recall']:.4f} F1 {ref['f1']:.4f}")
+
+
+def run_csc(client, compare):
+    import csc_eval
+    model_dir = os.path.join(ROOT, "Models", "csc")
+    # The decision threshold and edit cap tuned at training time, as the daemon uses them by default.
+    tuned = csc_eval.load_candidates(os.path.join(model_dir, "candidates.json"))
+    threshold, cap = tuned.get("threshold", 0.5), tuned.get("max_edits", 0) or 0
+    raw = csc_eval.evaluate_raw(DaemonCSC(client))
+    for name, m in csc_eval.score(raw, threshold, cap).items():
+        print(f"CSC  {csc_eval.fmt(name, m)} through bertd, {m['sentences_per_s']:.0f} sentences/s")
+    if compare:
+        ref = csc_eval.evaluate_raw(csc_eval.TransformersCSC(model_dir))
+        for name, m in csc_eval.score(ref, threshold, cap).items():
+            print(f"     {csc_eval.fmt(name, m)} transformers")
+
+
+def run_qa(client, compare):
+    import common
+    import qa_eval
+    _, held = common.cmrc_split()
+    res = qa_eval.evaluate(DaemonQA(client), held)
+    print(f"QA   CMRC 2018 held-out ({res['questions']} questions) through bertd: EM {res['em']:.1f} "
+          f"F1 {res['f1']:.1f}, {res['questions_per_s']:.0f} questions/s")
+    if compare:
+        ref = qa_eval.evaluate(qa_eval.TransformersQA(os.path.join(ROOT, "Models", "qa")), held)
+        print(f"     transformers: EM {ref['em']:.1f} F1 {ref['f1']:.1f}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--task", default="all", choices=["ner", "csc", "qa", "all"])
+    ap.add_argument("--compare", action="store_true")
+    ap.add_argument("--bertd", default=os.path.join(ROOT, ".build", "release", "bertd"))
+    ap.add_argument("--socket")
+    ap.add_argument("--models", default=os.path.join(ROOT, "Models"))
+    ap.add_argument("--threads", type=int, default=2)
+    a = ap.parse_args()
+    tasks = ["ner", "csc", "qa"] if a.task == "all" else [a.task]
+    daemon = None
+    socket = a.socket
+    if socket is None:
+        socket = os.path.join(tempfile.mkdtemp(prefix="bertd-quality-"), "bertd.sock")
+        env = dict(os.environ, BERTD_MODELS=a.models)
+        daemon = subprocess.Popen([a.bertd, "--socket", socket, "--threads", str(a.threads), "--log-level", "warning"],
+                                  env=env)
+        for _ in range(600):
+            if os.path.exists(socket):
+                break
+            time.sleep(0.05)
+    try:
+        with bertd_client.Client.connect(socket) as client:
+            loaded = {m["name"] for m in client.models()}
+            for task in tasks:
+                if task not in loaded:
+                    print(f"{task}: no model named {task} is loaded; skipped")
+                    continue
+                {"ner": run_ner, "csc": run_csc, "qa": run_qa}[task](client, a.compare)
+    finally:
+        if daemon:
+            daemon.terminate()
+            daemon.wait()
+
+
+if __name__ == "__main__":
+    main()
