@@ -207,7 +207,7 @@ public final class LanguageServer: Sendable {
             throw JSONDecodingError(path: "params.arguments", message: "expected [uri, word]")
         }
         let key = DocumentKey(connection: context.connection, uri: arguments[0])
-        state.withLock { $0.ignored[key, default: []].insert(arguments[1]) }
+        state.withLock { _ = $0.ignored[key, default: []].insert(arguments[1]) }
         schedule(key, delay: .zero)
         return .null
     }
