@@ -96,8 +96,13 @@ enum Kernels {
         guard columns > 0 else { return }
         for r in 0..<rows {
             let row = x + r * ldx
-            var maximum = -Float.infinity
-            for c in 0..<columns { maximum = max(maximum, row[c]) }
+            var top = Lanes(repeating: -.infinity)
+            forEachLanes(count: columns) { c, lanes in
+                var v = load(row + c, lanes)
+                if lanes < Lanes.scalarCount { v = v.replacing(with: -.infinity, where: mask(lanes) .== 0) }
+                top = top.replacing(with: v, where: v .> top)
+            }
+            let maximum = top.max()
             var sum = Lanes()
             forEachLanes(count: columns) { c, lanes in
                 let e = VectorMath.exp(load(row + c, lanes) - maximum)
