@@ -19,9 +19,12 @@ for _ in $(seq 200); do [ -S "$socket" ] && break; sleep 0.05; done
 paragraph='张三昨天在北京大学参加了一个人工智能会议，他说今天的天汽很好，大家都很高心。'
 annotate() { "$bin/annotate" "$@" --socket "$socket"; }
 
-echo "== models";       annotate models
-echo "== correct";      annotate correct "$paragraph"
-echo "== label";        annotate label --decoding viterbi "$paragraph"
-echo "== answer";       annotate answer --question '张三昨天在哪里参加会议？' "$paragraph"
-echo "== segment";      annotate segment --separator ' / ' "$paragraph"
-echo "== status";       annotate status
+# Each demonstration needs its shipped model; a model not shipped yet is reported, not faked.
+shipped() { [ -f "Models/$1/config.json" ] || { echo "(no Models/$1 shipped yet)"; return 1; }; }
+
+echo "== models";  annotate models
+echo "== correct"; shipped csc && annotate correct "$paragraph"
+echo "== label";   shipped ner && annotate label --decoding viterbi "$paragraph"
+echo "== answer";  shipped qa && annotate answer --question '张三昨天在哪里参加会议？' "$paragraph"
+echo "== segment"; shipped cws && annotate segment --separator ' / ' "$paragraph"
+echo "== status";  annotate status
