@@ -206,14 +206,18 @@ func benchmarkTasks(modelsDirectory: String) throws {
     }
     while !RPCClient.isListening(socketPath: socket) { usleep(10_000) }
     let connection = try RPCClient.connect(socketPath: socket)
-    let requests: [(String, (String) -> JSON)] = [
-        ("annotate/correct", { ["text": .string($0)] }),
-        ("annotate/label", { ["text": .string($0)] }),
-        ("annotate/segment", { ["text": .string($0)] }),
-        ("annotate/answer", { ["question": "会议在哪里举行？", "context": .string($0)] }),
+    let requests: [(String, String, (String) -> JSON)] = [
+        ("csc", "annotate/correct", { ["text": .string($0)] }),
+        ("ner", "annotate/label", { ["text": .string($0)] }),
+        ("cws", "annotate/segment", { ["text": .string($0)] }),
+        ("qa", "annotate/answer", { ["question": "会议在哪里举行？", "context": .string($0)] }),
     ]
     print("method               50 chars p50   2000 chars p50")
-    for (method, params) in requests {
+    for (model, method, params) in requests {
+        guard FileManager.default.fileExists(atPath: "\(modelsDirectory)/\(model)/config.json") else {
+            print("\(method): no \(model) model in \(modelsDirectory); skipped")
+            continue
+        }
         var medians: [Double] = []
         for text in [sentence, document] {
             _ = try connection.call(method, params(text))

@@ -4,8 +4,11 @@ import RPC
 import Synchronization
 import Tasks
 
-/// One model's work queue: a dedicated thread runs the encoder; requests that wait together are
+/// One model's work queue: dedicated worker threads run the encoder; requests that wait together are
 /// merged into one batch, up to a token budget (dynamic batching).
+///
+/// With several workers, a lone request runs on one worker using every thread, while under load each
+/// worker runs its own batch: parallel batches at fewer threads each beat one batch split thin.
 ///
 /// Queued work of a cancelled request is dropped at once; a running batch stops between layers when
 /// every request in it has been cancelled. The queue is bounded: past `maxQueuedJobs` a request is
@@ -22,7 +25,6 @@ public final class ModelQueue: EncoderRunner, Sendable {
 
     private struct State {
         var queue: [Job] = []
-        var running: [Job] = []
         var stopped = false
         var paused = false
         var batchesRun = 0
@@ -30,17 +32,23 @@ public final class ModelQueue: EncoderRunner, Sendable {
 
     /// Threads each forward pass uses (matrix products and attention heads).
     public let threads: Int
+    /// Worker threads taking batches from the queue.
+    public let workers: Int
 
-    /// A queue for `model` with its own worker thread; each forward pass runs on `threads` threads.
-    public init(model: EncoderModel, name: String, tokenBudget: Int = 4096, maxQueuedJobs: Int = 256, threads: Int = 1) {
+    /// A queue for `model` with `workers` worker threads; each forward pass runs on `threads` threads.
+    public init(model: EncoderModel, name: String, tokenBudget: Int = 4096, maxQueuedJobs: Int = 256,
+                threads: Int = 1, workers: Int = 1) {
         self.model = model
         self.tokenBudget = tokenBudget
         self.maxQueuedJobs = maxQueuedJobs
         self.threads = max(1, threads)
-        let thread = Thread { [self] in workLoop() }
-        thread.name = "bertd.model.\(name)"
-        thread.stackSize = 8 << 20
-        thread.start()
+        self.workers = max(1, workers)
+        for index in 0..<self.workers {
+            let thread = Thread { [self] in workLoop() }
+            thread.name = "bertd.model.\(name).\(index)"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
     }
 
     /// Requests waiting to start.
@@ -49,10 +57,10 @@ public final class ModelQueue: EncoderRunner, Sendable {
     /// Forward passes run so far (each may serve several requests).
     public var batchesRun: Int { state.withLock { $0.batchesRun } }
 
-    /// Ends the worker thread once the queue is empty; later requests are refused.
+    /// Ends the worker threads once the queue is empty; later requests are refused.
     public func stop() {
         state.withLock { $0.stopped = true }
-        wakeUp.signal()
+        for _ in 0..<workers { wakeUp.signal() }
     }
 
     public func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?) async throws -> [SequenceOutput] {
@@ -102,7 +110,10 @@ public final class ModelQueue: EncoderRunner, Sendable {
             while let jobs = takeBatch() {
                 runBatch(jobs, workspace: workspace)
             }
-            if state.withLock({ $0.stopped && $0.queue.isEmpty }) { return }
+            if state.withLock({ $0.stopped && $0.queue.isEmpty }) {
+                wakeUp.signal()  // pass the stop on to the next worker
+                return
+            }
         }
     }
 
@@ -134,7 +145,7 @@ public final class ModelQueue: EncoderRunner, Sendable {
                     index += 1
                 }
             }
-            state.running = taken
+            if !state.queue.isEmpty { wakeUp.signal() }  // more work: let another worker take it
             return taken
         }
     }
@@ -150,10 +161,7 @@ public final class ModelQueue: EncoderRunner, Sendable {
                 live.allSatisfy(\.isCancelled)
             }
         }
-        state.withLock {
-            $0.running = []
-            $0.batchesRun += 1
-        }
+        state.withLock { $0.batchesRun += 1 }
         switch result {
         case .success(let outputs):
             var offset = 0

@@ -59,7 +59,7 @@ public final class LoadedModel: Sendable {
         model = try EncoderModel.load(directory: spec.directory)
         tokenizer = try BertTokenizer.load(directory: directory)
         queue = ModelQueue(model: model, name: spec.name, tokenBudget: tokenBudget, maxQueuedJobs: maxQueuedJobs,
-                           threads: threads)
+                           threads: threads, workers: threads)
         correctionCandidates = try CorrectionCandidates.load(modelDirectory: directory)
         correctionLists = try CorrectionLists.load(modelDirectory: directory)
         licence = (try? String(contentsOf: directory.appendingPathComponent("NOTICE"), encoding: .utf8))?

@@ -103,7 +103,8 @@ private func heavyEmbed(id: JSON, timeoutMs: Int? = nil, texts: Int = 600) -> JS
     }
 
     @Test func disconnectingMidRequestCancelsItsWorkAndOthersAreServed() throws {
-        let daemon = try DaemonProcess(arguments: ["--model", tokenModel])
+        // One thread, so one worker: one heavy request runs and three wait.
+        let daemon = try DaemonProcess(arguments: ["--model", tokenModel, "--threads", "1"])
         defer { daemon.terminate() }
         let leaving = try daemon.connect()
         for index in 0..<4 { try leaving.send(heavyEmbed(id: .integer(Int64(index)), texts: 200)) }
