@@ -189,6 +189,7 @@ def main():
     ap.add_argument("--eval-every", type=int, default=1000)
     ap.add_argument("--ckpt", default=os.path.join(common.HERE, "runs", "csc_ckpt.pt"))
     ap.add_argument("--out", default="csc")
+    ap.add_argument("--export-from", default="", help="skip training: export this checkpoint (runs/csc_ckpt.pt)")
     a = ap.parse_args()
     common.set_threads(a.threads)
     common.seed_everything(a.seed)
@@ -256,6 +257,11 @@ def main():
 
     t0 = time.time()
     step, ep = 0, 0
+    if a.export_from:
+        ck = torch.load(a.export_from, map_location="cpu", weights_only=True)
+        model.load_state_dict(ck["model"])
+        step = a.steps = ck["step"]
+        print(f"loaded checkpoint at step {step}", flush=True)
     model.train()
     run_loss, run_n = 0.0, 0
     while step < a.steps:

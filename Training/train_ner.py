@@ -128,22 +128,22 @@ def main():
         if ep % a.eval_every == 0 or ep == a.epochs:
             model.eval()
             res = ner_eval.evaluate(InMemory(model, tok, labels), dev)
-            msg += f" dev P {res['precision']:.4f} R {res['recall']:.4f} F1 {res['f1']:.4f}"
+            msg += f" dev (viterbi) P {res['precision']:.4f} R {res['recall']:.4f} F1 {res['f1']:.4f}"
         print(msg, flush=True)
     train_s = time.time() - t0
     model.eval()
     if a.save_encoder:
         model.save_pretrained(a.save_encoder)
     if a.out:
-        out = common.export(model, a.out, f"""Task: named-entity recognition, CLUENER2020's 10 types, {a.scheme} tags (decode with a Viterbi
-over allowed tag transitions, then strict span extraction).
+        out = common.export(model, a.out, f"""Task: named-entity recognition, CLUENER2020's 10 types, {a.scheme} tags (decode: per-token argmax,
+then strict span extraction; Benchmarks/quality/ner_eval.py also has a Viterbi over allowed transitions).
 Fine-tuned by Training/train_ner.py (--scheme {a.scheme} --epochs {a.epochs} --lr {a.lr} --head-lr {a.head_lr}
 --batch {a.batch} --max-len {a.max_len} --seed {a.seed}) on 90% of CLUENER2020 train
 (https://github.com/CLUEbenchmark/CLUENER2020, via hemingkx/CLUENER2020; CLUE benchmark, research use).
 """)
         # evaluate the shipped F16 file exactly as users load it
         res = ner_eval.evaluate(ner_eval.TransformersNER(out, threads=a.threads), dev)
-        print(f"EXPORTED {out}: dev P {res['precision']:.4f} R {res['recall']:.4f} F1 {res['f1']:.4f}; "
+        print(f"EXPORTED {out}: dev (strict argmax decoding) P {res['precision']:.4f} R {res['recall']:.4f} F1 {res['f1']:.4f}; "
               f"train {train_s / 60:.1f} min; size {common.dir_size(out) / 1e6:.1f} MB", flush=True)
         for k, v in res["per_type"].items():
             print(f"  {k:14s} P {v['precision']:.3f} R {v['recall']:.3f} F1 {v['f1']:.3f}")

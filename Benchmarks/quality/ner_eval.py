@@ -113,7 +113,7 @@ def spans_from_tags(tags, scheme):
 
 # ------------------------------------------------------------------------------------------ transformers
 class TransformersNER:
-    def __init__(self, model_dir, threads=2, max_len=128, batch=64, viterbi_decode=True):
+    def __init__(self, model_dir, threads=2, max_len=128, batch=64, viterbi_decode=False):
         from transformers import BertTokenizerFast, ElectraForTokenClassification, AutoModelForTokenClassification
         torch.set_num_threads(threads)
         self.tok = BertTokenizerFast.from_pretrained(model_dir)
@@ -196,16 +196,18 @@ def main():
     ap.add_argument("--model", default=os.path.join(ROOT, "Models", "ner"))
     ap.add_argument("--backend", default="transformers", choices=["transformers"])
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--no-viterbi", action="store_true")
+    ap.add_argument("--decode", default="strict", choices=["strict", "viterbi"],
+                    help="strict: per-token argmax, then strict span extraction (best on dev for Models/ner); "
+                         "viterbi: best sequence under the allowed tag transitions, then the same extraction")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     _, dev = common.cluener_split(common.read_cluener())
-    predict = TransformersNER(a.model, threads=a.threads, viterbi_decode=not a.no_viterbi)
+    predict = TransformersNER(a.model, threads=a.threads, viterbi_decode=a.decode == "viterbi")
     res = evaluate(predict, dev)
     if a.json:
         print(json.dumps(res, ensure_ascii=False, indent=1))
     else:
-        print(f"CLUENER dev (held-out 10% of train, {res['sentences']} sentences): "
+        print(f"CLUENER dev (held-out 10% of train, {res['sentences']} sentences, {a.decode} decoding): "
               f"P {res['precision']:.4f} R {res['recall']:.4f} F1 {res['f1']:.4f} "
               f"({res['sentences_per_s']:.0f} sent/s)")
         for k, v in res["per_type"].items():
