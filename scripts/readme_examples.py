@@ -17,7 +17,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 TEXT = "张三昨天在北京大学参加了一个人工智能会议，他说今天的天汽很好。"
 EXAMPLES = [
     ("csc", "annotate/correct", {"text": "我们今天去公圆玩，天汽很好。"}),
-    ("ner", "annotate/label", {"text": TEXT, "decoding": "viterbi"}),
+    ("ner", "annotate/label", {"text": TEXT}),
     ("qa", "annotate/answer", {"question": "张三昨天在哪里参加会议？", "context": TEXT}),
     ("cws", "annotate/segment", {"text": "他来到了北京清华大学。"}),
     ("csc", "annotate/fillMask", {"text": "北京是中国的首[MASK]。", "topK": 3}),

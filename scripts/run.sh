@@ -24,7 +24,7 @@ shipped() { [ -f "Models/$1/config.json" ] || { echo "(no Models/$1 shipped yet)
 
 echo "== models";  annotate models
 echo "== correct"; shipped csc && annotate correct "$paragraph"
-echo "== label";   shipped ner && annotate label --decoding viterbi "$paragraph"
+echo "== label";   shipped ner && annotate label "$paragraph"
 echo "== answer";  shipped qa && annotate answer --question '张三昨天在哪里参加会议？' "$paragraph"
 echo "== segment"; shipped cws && annotate segment --separator ' / ' "$paragraph"
 echo "== status";  annotate status

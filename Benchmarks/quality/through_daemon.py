@@ -43,11 +43,11 @@ def pipelined(client, method, batches):
 class DaemonNER:
     """Entities as ner_eval.py expects: per text [(start, end_exclusive, type)] in code points."""
 
-    def __init__(self, client, model="ner"):
-        self.client, self.model = client, model
+    def __init__(self, client, model="ner", decoding="viterbi"):
+        self.client, self.model, self.decoding = client, model, decoding
 
     def __call__(self, texts):
-        chunks = [{"texts": texts[k:k + BATCH], "model": self.model, "decoding": "viterbi"}
+        chunks = [{"texts": texts[k:k + BATCH], "model": self.model, "decoding": self.decoding}
                   for k in range(0, len(texts), BATCH)]
         out = []
         for result in pipelined(self.client, "annotate/label", chunks):
@@ -92,9 +92,10 @@ def run_ner(client, compare):
     import common
     import ner_eval
     _, dev = common.cluener_split(common.read_cluener())
-    res = ner_eval.evaluate(DaemonNER(client), dev)
-    print(f"NER  CLUENER dev ({res['sentences']} sentences) through bertd: P {res['precision']:.4f} "
-          f"R {res['recall']:.4f} F1 {res['f1']:.4f}, {res['sentences_per_s']:.0f} sentences/s")
+    for decoding in ("argmax", "viterbi", "strict"):
+        res = ner_eval.evaluate(DaemonNER(client, decoding=decoding), dev)
+        print(f"NER  CLUENER dev ({res['sentences']} sentences) through bertd, {decoding}: P {res['precision']:.4f} "
+              f"R {res['recall']:.4f} F1 {res['f1']:.4f}, {res['sentences_per_s']:.0f} sentences/s")
     if compare:
         ref = ner_eval.evaluate(ner_eval.TransformersNER(os.path.join(ROOT, "Models", "ner")), dev)
         print(f"     transformers:                    P {ref['precision']:.4f} R {ref['recall']:.4f} F1 {ref['f1']:.4f}")

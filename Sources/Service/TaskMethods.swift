@@ -16,12 +16,14 @@ extension BertdService {
         let (texts, isList) = try service.readTexts(request.params)
         var options = LabelingOptions()
         options.aggregation = try request.params.enumeration("aggregation", Aggregation.self) ?? options.aggregation
-        options.decoding = try request.params.enumeration("decoding", TagDecoding.self) ?? options.decoding
+        let model = try service.registry.model(named: request.common.model, for: .label)
+        // transformers' argmax by default; strict spans for BIOES-style models, which the pipeline cannot read.
+        let closingTags = model.model.config.labels.contains { $0.hasPrefix("E-") || $0.hasPrefix("S-") }
+        options.decoding = try request.params.enumeration("decoding", TagDecoding.self) ?? (closingTags ? .strict : .argmax)
         if let ignore = try request.params.optional("ignoreLabels", as: [String].self) { options.ignoreLabels = Set(ignore) }
         options.minScore = try request.params.optional("minScore", as: Float.self, in: 0...1) ?? 0
         options.stride = try request.params.optional("stride", as: Int.self, in: 0...)
         options.windowLength = try request.params.optional("windowLength", as: Int.self, in: 3...)
-        let model = try service.registry.model(named: request.common.model, for: .label)
         let labeler = try taskCall { try TokenLabeler(tokenizer: model.tokenizer, runner: model.queue) }
         let results = try await service.withDeadline(request.common.timeout) { [options] in
             try await taskCall { try await labeler.label(texts, options: options) }

@@ -27,7 +27,7 @@ struct LabelAggregator: Sendable {
         let distributions = units.map(\.probabilities)
         let chosen: [Int] =
             switch options.decoding {
-            case .argmax: distributions.map { argmax($0) }
+            case .argmax, .strict: distributions.map { argmax($0) }
             case .viterbi: TagTransitions(labels: labels).viterbi(distributions)
             }
         let scores = zip(distributions, chosen).map { $0[$1] }
@@ -50,11 +50,18 @@ struct LabelAggregator: Sendable {
 
         // Group consecutive units whose tags continue one another; score = mean of the units' scores.
         let tags = chosen.map { Tag(labels[$0]) }
+        let strict = options.decoding == .strict
+        let closingScheme = labels.contains { [.end, .single].contains(Tag($0).role) }
         var entities: [Entity] = []
         var group: Range<Int>? = nil
         func close() {
             guard let members = group else { return }
             group = nil
+            // Strict: with closing tags an entity must end on E- (or be one S-).
+            if strict && closingScheme {
+                let last = tags[members.upperBound - 1].role
+                guard last == .end || last == .single || last == .plain else { return }
+            }
             let type = tags[members.lowerBound].type
             let score = members.reduce(Float(0)) { $0 + scores[$1] } / Float(members.count)
             guard !options.ignoreLabels.contains(type), score >= options.minScore else { return }
@@ -67,7 +74,9 @@ struct LabelAggregator: Sendable {
                 group = open.lowerBound..<(index + 1)
             } else {
                 close()
-                group = index..<(index + 1)
+                // Strict: an I-/E- that continues nothing starts nothing.
+                let orphan = strict && (tags[index].role == .inside || tags[index].role == .end)
+                group = orphan ? nil : index..<(index + 1)
             }
         }
         close()

@@ -8,6 +8,11 @@ public enum TagDecoding: String, Sendable, CaseIterable {
     /// with BIO an I-X follows only B-X or I-X, with BIOES also every B-X/I-X is closed by E-X, so an
     /// orphan I- or E- never starts an entity.
     case viterbi
+    /// Each unit's most probable label, then strict spans: an I-/E- that does not continue an entity of
+    /// its type starts nothing, and with closing tags (BIOES) an entity counts only once its E- (or as
+    /// an S-). Measured best on the shipped NER model (CLUENER dev F1 0.737 vs 0.730 Viterbi, 0.642 plain
+    /// argmax).
+    case strict
 }
 
 /// Allowed transitions between the labels of one model, from the scheme its labels use.

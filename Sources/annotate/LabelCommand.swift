@@ -20,7 +20,7 @@ struct LabelCommand: MethodCommand {
     static let method = "annotate/label"
 
     enum Aggregation: String, CaseIterable, ExpressibleByArgument { case none, simple, first, average, max }
-    enum Decoding: String, CaseIterable, ExpressibleByArgument { case argmax, viterbi }
+    enum Decoding: String, CaseIterable, ExpressibleByArgument { case argmax, viterbi, strict }
 
     @Argument(help: "Texts to label (default: the lines of --file or stdin).")
     var inputs: [String] = []
@@ -28,7 +28,7 @@ struct LabelCommand: MethodCommand {
     @Option(help: "How word pieces become entities (daemon default: simple).")
     var aggregation: Aggregation?
 
-    @Option(help: "argmax: each token's best label; viterbi: the best sequence the tag scheme allows.")
+    @Option(help: "argmax: each token's best label; viterbi: the best sequence the tag scheme allows; strict: argmax, orphan and unclosed tags dropped (daemon default for BIOES models).")
     var decoding: Decoding?
 
     @Option(help: ArgumentHelp("Drop entities scored below this (0...1).", valueName: "SCORE"))
