@@ -88,7 +88,7 @@ class DaemonQA:
         return out
 
 
-def run_ner(client, compare):
+def run_ner(client, compare, models):
     import common
     import ner_eval
     _, dev = common.cluener_split(common.read_cluener())
@@ -97,13 +97,13 @@ def run_ner(client, compare):
         print(f"NER  CLUENER dev ({res['sentences']} sentences) through bertd, {decoding}: P {res['precision']:.4f} "
               f"R {res['recall']:.4f} F1 {res['f1']:.4f}, {res['sentences_per_s']:.0f} sentences/s")
     if compare:
-        ref = ner_eval.evaluate(ner_eval.TransformersNER(os.path.join(ROOT, "Models", "ner")), dev)
+        ref = ner_eval.evaluate(ner_eval.TransformersNER(os.path.join(models, "ner")), dev)
         print(f"     transformers:                    P {ref['precision']:.4f} R {ref['recall']:.4f} F1 {ref['f1']:.4f}")
 
 
-def run_csc(client, compare):
+def run_csc(client, compare, models):
     import csc_eval
-    model_dir = os.path.join(ROOT, "Models", "csc")
+    model_dir = os.path.join(models, "csc")
     # The decision threshold and edit cap tuned at training time, as the daemon uses them by default.
     tuned = csc_eval.load_candidates(os.path.join(model_dir, "candidates.json"))
     threshold, cap = tuned.get("threshold", 0.5), tuned.get("max_edits", 0) or 0
@@ -116,7 +116,7 @@ def run_csc(client, compare):
             print(f"     {csc_eval.fmt(name, m)} transformers")
 
 
-def run_qa(client, compare):
+def run_qa(client, compare, models):
     import common
     import qa_eval
     _, held = common.cmrc_split()
@@ -124,7 +124,7 @@ def run_qa(client, compare):
     print(f"QA   CMRC 2018 held-out ({res['questions']} questions) through bertd: EM {res['em']:.1f} "
           f"F1 {res['f1']:.1f}, {res['questions_per_s']:.0f} questions/s")
     if compare:
-        ref = qa_eval.evaluate(qa_eval.TransformersQA(os.path.join(ROOT, "Models", "qa")), held)
+        ref = qa_eval.evaluate(qa_eval.TransformersQA(os.path.join(models, "qa")), held)
         print(f"     transformers: EM {ref['em']:.1f} F1 {ref['f1']:.1f}")
 
 
@@ -156,7 +156,7 @@ def main():
                 if task not in loaded:
                     print(f"{task}: no model named {task} is loaded; skipped")
                     continue
-                {"ner": run_ner, "csc": run_csc, "qa": run_qa}[task](client, a.compare)
+                {"ner": run_ner, "csc": run_csc, "qa": run_qa}[task](client, a.compare, a.models)
     finally:
         if daemon:
             daemon.terminate()
