@@ -139,29 +139,33 @@ extension BertdService {
     // MARK: - annotate/fillMask
 
     static let fillMaskMethod = ServiceMethod(name: "annotate/fillMask") { service, params, context in
-        let request = try service.request(params, context, allowed: ["text", "topK", "targets"])
-        let text = try request.params.required("text", as: String.self)
-        try service.checkLimits([text], path: "params.text")
+        let request = try service.request(params, context, allowed: ["text", "texts", "topK", "targets"])
+        let (texts, isList) = try service.readTexts(request.params)
         var options = FillMaskOptions()
         options.topK = try request.params.optional("topK", as: Int.self, in: 1...1000) ?? options.topK
         options.targets = try request.params.optional("targets", as: [String].self)
         let model = try service.registry.model(named: request.common.model, for: .fillMask)
         let filler = try taskCall { try MaskFiller(tokenizer: model.tokenizer, runner: model.queue) }
-        let filled = try await service.withDeadline(request.common.timeout) { [options] in
-            try await taskCall { try await filler.fill([text], options: options) }
-        }[0]
-        let converter = OffsetConverter(text: text)
-        let spans = maskSpans(in: text, maskToken: model.tokenizer.options.maskToken)
-        let masks: [JSON] = filled.masks.enumerated().map { index, candidates in
-            let span = spanJSON(index < spans.count ? spans[index] : 0..<0, converter, request.common.encoding)
-            return ["start": span.start, "end": span.end, "candidates": .array(candidates.map { candidate in
-                ["token": .string(candidate.token), "id": .integer(Int64(candidate.tokenId)),
-                 "score": JSON(candidate.score), "sequence": .string(candidate.sequence)]
-            })]
+        let results = try await service.withDeadline(request.common.timeout) { [options] in
+            try await taskCall { try await filler.fill(texts, options: options) }
         }
-        return ["model": .string(model.spec.name), "masks": .array(masks), "best": [
-            "sequence": .string(filled.best.sequence), "tokens": .array(filled.best.tokens.map(JSON.string)),
-            "score": JSON(filled.best.score)]]
+        let perText: [(masks: JSON, best: JSON)] = zip(texts, results).map { text, filled in
+            let converter = OffsetConverter(text: text)
+            let spans = maskSpans(in: text, maskToken: model.tokenizer.options.maskToken)
+            let masks: [JSON] = filled.masks.enumerated().map { index, candidates in
+                let span = spanJSON(index < spans.count ? spans[index] : 0..<0, converter, request.common.encoding)
+                return ["start": span.start, "end": span.end, "candidates": .array(candidates.map { candidate in
+                    ["token": .string(candidate.token), "id": .integer(Int64(candidate.tokenId)),
+                     "score": JSON(candidate.score), "sequence": .string(candidate.sequence)]
+                })]
+            }
+            let best: JSON = ["sequence": .string(filled.best.sequence),
+                              "tokens": .array(filled.best.tokens.map(JSON.string)), "score": JSON(filled.best.score)]
+            return (.array(masks), best)
+        }
+        return ["model": .string(model.spec.name),
+                "masks": isList ? .array(perText.map(\.masks)) : perText[0].masks,
+                "best": isList ? .array(perText.map(\.best)) : perText[0].best]
     }
 
     /// UTF-8 ranges of each mask token written in `text`, in order.
@@ -202,16 +206,20 @@ extension BertdService {
     }
 
     static let nextSentenceMethod = ServiceMethod(name: "annotate/nextSentence") { service, params, context in
-        let request = try service.request(params, context, allowed: ["text", "textPair"])
-        let text = try request.params.required("text", as: String.self)
-        let pair = try request.params.required("textPair", as: String.self)
-        try service.checkLimits([text, pair], path: "params.text")
+        let request = try service.request(params, context, allowed: ["text", "textPair", "texts", "textPairs"])
+        let (texts, isList) = try service.readTexts(request.params)
+        let (pairs, pairsAreList) = try service.readTexts(request.params, single: "textPair", list: "textPairs")
+        guard isList == pairsAreList, texts.count == pairs.count else {
+            throw JSONDecodingError(path: "params.\(isList ? "textPairs" : "textPair")",
+                                    message: "give text with textPair, or texts with textPairs of the same length")
+        }
         let model = try service.registry.model(named: request.common.model, for: .nextSentence)
         let predictor = try taskCall { try NextSentencePredictor(tokenizer: model.tokenizer, runner: model.queue) }
         let scores = try await service.withDeadline(request.common.timeout) {
-            try await taskCall { try await predictor.isNext([TextPair(text, pair: pair)]) }
+            try await taskCall { try await predictor.isNext(zip(texts, pairs).map { TextPair($0, pair: $1) }) }
         }
-        return ["model": .string(model.spec.name), "isNext": JSON(scores[0])]
+        return ["model": .string(model.spec.name),
+                "isNext": isList ? .array(scores.map { JSON($0) }) : JSON(scores[0])]
     }
 
     // MARK: - annotate/segment
