@@ -87,15 +87,21 @@ public final class EncoderModel: Sendable {
     ///   - batch: the sequences; each 1 ... max_position_embeddings tokens.
     ///   - maskedLMPositions: per sequence, the token positions to compute masked-LM logits at (the head
     ///     is ~10% of bert-base's work per position); nil computes them at every position.
+    ///   - maskedLMVocabulary: the vocabulary ids to score at those positions (columns of
+    ///     `maskedLMLogits`, in this order); nil scores the whole vocabulary. Scoring a candidate set instead of
+    ///     21,128 words makes the head nearly free.
     ///   - workspace: scratch memory to reuse; a fresh one when nil.
     ///   - shouldCancel: polled before each layer; when it returns true the run stops.
     /// - Returns: one output per sequence, in batch order.
     /// - Throws: `ModelError.invalidInput` for a batch the model cannot run, `.cancelled` when cancelled.
     public func run(
-        _ batch: EncoderBatch, maskedLMPositions: [[Int]]? = nil, workspace: Workspace? = nil,
-        shouldCancel: () -> Bool = { false }
+        _ batch: EncoderBatch, maskedLMPositions: [[Int]]? = nil, maskedLMVocabulary: [Int32]? = nil,
+        workspace: Workspace? = nil, shouldCancel: () -> Bool = { false }
     ) throws -> [SequenceOutput] {
         try validate(batch, maskedLMPositions: maskedLMPositions)
+        if let bad = maskedLMVocabulary?.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
+            throw ModelError.invalidInput("masked-LM vocabulary id \(bad) outside 0..<\(config.vocabSize)")
+        }
         let tokens = batch.tokenCount
         let workspace = workspace ?? Workspace()
         workspace.reserve(tokens: tokens, longest: batch.longest, config: config)
@@ -131,13 +137,14 @@ public final class EncoderModel: Sendable {
         try encoder.forward(hidden, scratch) {
             if shouldCancel() || Task.isCancelled { throw ModelError.cancelled }
         }
-        return heads(hidden, starts: starts, maskedLMPositions: maskedLMPositions, threads: workspace.threads)
+        return heads(hidden, starts: starts, maskedLMPositions: maskedLMPositions, maskedLMVocabulary: maskedLMVocabulary,
+                     threads: workspace.threads)
     }
 
     // MARK: - Heads
 
     private func heads(
-        _ hidden: Tensor, starts: [Int32], maskedLMPositions: [[Int]]?, threads: Int
+        _ hidden: Tensor, starts: [Int32], maskedLMPositions: [[Int]]?, maskedLMVocabulary: [Int32]?, threads: Int
     ) -> [SequenceOutput] {
         let count = starts.count - 1
         let width = config.hiddenSize
@@ -168,11 +175,12 @@ public final class EncoderModel: Sendable {
             }
             let selected = Tensor(zeros: [picked.count, width])  // [picked, hidden]
             gatherRows(selected, hidden, rows: picked)
-            let logits = maskedLM.forward(selected, threads: threads)  // [picked, vocab]
+            let logits = maskedLM.forward(selected, vocabulary: maskedLMVocabulary, threads: threads)  // [picked, columns]
             var row = 0
             for s in 0..<count {
                 outputs[s].maskedLMLogits = rows(logits, row..<(row + perSequence[s].count))
                 outputs[s].maskedLMPositions = perSequence[s]
+                outputs[s].maskedLMVocabulary = maskedLMVocabulary
                 row += perSequence[s].count
             }
         }

@@ -32,13 +32,23 @@ struct MaskedLMHead: Sendable {
         decoder = try Linear(weights.scope("generator_lm_head"), in: config.embeddingSize, out: config.vocabSize)
     }
 
-    /// logits[rows, vocab] = decoder(LayerNorm(act(dense(hidden[rows, hidden]))))
-    func forward(_ hidden: Tensor, threads: Int) -> Tensor {
+    /// logits[rows, vocab] = decoder(LayerNorm(act(dense(hidden[rows, hidden])))), or only the decoder rows
+    /// `vocabulary` names: logits[rows, vocabulary.count].
+    func forward(_ hidden: Tensor, vocabulary: [Int32]? = nil, threads: Int) -> Tensor {
         let transformed = Tensor(zeros: [hidden.rows, dense.outputs])  // [rows, width]
         dense.forward(transformed, hidden, activation: activation, threads: threads)
         layerNorm.forward(transformed, transformed)
-        let logits = Tensor(zeros: [hidden.rows, decoder.outputs])  // [rows, vocab]
-        decoder.forward(logits, transformed, threads: threads)
+        guard let vocabulary else {
+            let logits = Tensor(zeros: [hidden.rows, decoder.outputs])  // [rows, vocab]
+            decoder.forward(logits, transformed, threads: threads)
+            return logits
+        }
+        let weights = Tensor(zeros: [vocabulary.count, dense.outputs])  // [columns, width]
+        gatherRows(weights, decoder.weight.weight, rows: vocabulary)
+        let bias = Tensor(zeros: [vocabulary.count, 1])  // [columns]
+        gatherRows(bias, decoder.bias.reshaped([decoder.outputs, 1]), rows: vocabulary)
+        let logits = Tensor(zeros: [hidden.rows, vocabulary.count])  // [rows, columns]
+        linear(logits, transformed, weight: weights, bias: bias.reshaped([vocabulary.count]))
         return logits
     }
 }

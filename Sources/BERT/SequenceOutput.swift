@@ -18,4 +18,6 @@ public struct SequenceOutput: Sendable {
     public var maskedLMLogits: Tensor?
     /// The token positions `maskedLMLogits` rows belong to.
     public var maskedLMPositions: [Int]?
+    /// The vocabulary ids `maskedLMLogits` columns belong to; nil when they cover the whole vocabulary.
+    public var maskedLMVocabulary: [Int32]?
 }

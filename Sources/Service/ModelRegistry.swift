@@ -51,6 +51,8 @@ public final class LoadedModel: Sendable {
     public let correctionCandidates: CorrectionCandidates?
     /// Words this model never flags and corrections it always makes (`corrections.json`), if any.
     public let correctionLists: CorrectionLists
+    /// The corrector over this model (masked-LM heads only), built once: its candidate table is large.
+    public let corrector: Corrector?
 
     init(spec: ModelSpec, tokenBudget: Int, maxQueuedJobs: Int, threads: Int) throws {
         let started = ContinuousClock.now
@@ -62,6 +64,8 @@ public final class LoadedModel: Sendable {
                            threads: threads, workers: threads)
         correctionCandidates = try CorrectionCandidates.load(modelDirectory: directory)
         correctionLists = try CorrectionLists.load(modelDirectory: directory)
+        corrector = TaskKind.correct.accepts(model.head)
+            ? try Corrector(tokenizer: tokenizer, runner: queue, candidates: correctionCandidates) : nil
         licence = (try? String(contentsOf: directory.appendingPathComponent("NOTICE"), encoding: .utf8))?
             .split(separator: "\n").first.map(String.init)
         let elapsed = ContinuousClock.now - started

@@ -130,8 +130,8 @@ extension BertdService {
         var options = requested
         options.ignore = model.correctionLists.ignore + requested.ignore
         options.forced = model.correctionLists.force.merging(requested.forced) { _, request in request }
-        let corrector = try taskCall {
-            try Corrector(tokenizer: model.tokenizer, runner: model.queue, candidates: model.correctionCandidates)
+        guard let corrector = model.corrector else {
+            throw RPCError.server(.modelNotLoaded, "model \"\(model.spec.name)\" has no masked-LM head to correct with")
         }
         return try await taskCall { [options] in try await corrector.correct(texts, options: options) }
     }

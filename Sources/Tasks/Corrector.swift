@@ -200,17 +200,27 @@ public struct Corrector: Sendable {
                 tokens += inputs[end].ids.count
                 end += 1
             }
+            // With confusion sets only their members are scored: the head then costs next to nothing.
+            let vocabulary = candidates == nil ? nil : scoredVocabulary(sites[start..<end])
+            if vocabulary?.isEmpty == true {
+                start = end  // no site here has a confusion set: nothing can be proposed
+                continue
+            }
             let outputs = try await runner.run(EncoderBatch(Array(inputs[start..<end])),
-                                               maskedLMPositions: Array(positions[start..<end]))
+                                               maskedLMPositions: Array(positions[start..<end]),
+                                               maskedLMVocabulary: vocabulary)
             guard outputs.count == end - start else { throw TaskError.missingOutput("output for every window") }
             for (offset, output) in outputs.enumerated() {
                 let rowSites = sites[start + offset]
-                guard let logits = output.maskedLMLogits?.scalars, logits.count == rowSites.count * vocabularySize else {
+                let columns = output.maskedLMVocabulary
+                let width = columns?.count ?? vocabularySize
+                guard let logits = output.maskedLMLogits?.scalars, logits.count == rowSites.count * width else {
                     throw TaskError.missingOutput("masked-LM logits")
                 }
+                let column = ColumnMap(columns)
                 for (rowIndex, site) in rowSites.enumerated() {
                     let text = texts[site.text]
-                    if let proposal = decode(row(logits, rowIndex, width: vocabularySize), site: site,
+                    if let proposal = decode(row(logits, rowIndex, width: width), column: column, site: site,
                                              original: text.scalars[site.scalar]) {
                         proposals[site.text].append(proposal)
                     }
@@ -221,14 +231,29 @@ public struct Corrector: Sendable {
         return proposals
     }
 
+    /// Every vocabulary id some site of these rows may become (its confusion set), sorted.
+    private func scoredVocabulary(_ rows: ArraySlice<[Site]>) -> [Int32] {
+        var ids = Set<Int32>()
+        for site in rows.joined() {
+            guard let pool = table[Int32(site.originalId)], pool.count > 1 else { continue }
+            ids.formUnion(pool.map { Int32($0) })
+        }
+        return ids.sorted()
+    }
+
     /// The argmax over the site's candidates (softmax over the candidate set), if it is another CJK ideograph.
-    private func decode(_ logits: ArraySlice<Float>, site: Site, original: Unicode.Scalar) -> Proposal? {
+    private func decode(_ logits: ArraySlice<Float>, column: ColumnMap, site: Site, original: Unicode.Scalar) -> Proposal? {
         let base = logits.startIndex
         let best: Int, score: Float, originalScore: Float
         if candidates != nil {
             // A character without a confusion set has only itself as candidate: never edited.
             guard let pool = table[Int32(site.originalId)], pool.count > 1 else { return nil }
-            let probabilities = softmax(pool.map { logits[base + $0] })
+            var poolLogits: [Float] = []
+            for id in pool {
+                guard let index = column[id] else { return nil }
+                poolLogits.append(logits[base + index])
+            }
+            let probabilities = softmax(poolLogits)
             let index = argmax(probabilities)
             (best, score, originalScore) = (pool[index], probabilities[index], probabilities[0])
         } else {
@@ -242,5 +267,20 @@ public struct Corrector: Sendable {
         else { return nil }
         return Proposal(scalar: site.scalar, replacement: replacement, score: score, originalScore: originalScore,
                         sentence: site.sentence)
+    }
+}
+
+/// Where a vocabulary id's logit sits in a row: its own index over the whole vocabulary, or its place in a
+/// scored subset.
+private struct ColumnMap {
+    private let indices: [Int32: Int]?
+
+    init(_ vocabulary: [Int32]?) {
+        indices = vocabulary.map { Dictionary(uniqueKeysWithValues: $0.enumerated().map { ($0.element, $0.offset) }) }
+    }
+
+    subscript(_ id: Int) -> Int? {
+        guard let indices else { return id }
+        return indices[Int32(id)]
     }
 }

@@ -7,9 +7,18 @@ public protocol EncoderRunner: Sendable {
     /// The model being run (config, head, labels).
     var model: EncoderModel { get }
 
-    /// Runs `batch`; `maskedLMPositions` as in `EncoderModel.run`.
+    /// Runs `batch`; `maskedLMPositions` and `maskedLMVocabulary` as in `EncoderModel.run` (a runner that
+    /// merges requests may score a larger vocabulary: read the columns from `SequenceOutput.maskedLMVocabulary`).
     /// - Throws: `ModelError` from the model, or `CancellationError` when the calling task is cancelled.
-    func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?) async throws -> [SequenceOutput]
+    func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?, maskedLMVocabulary: [Int32]?) async throws
+        -> [SequenceOutput]
+}
+
+extension EncoderRunner {
+    /// Runs `batch`, scoring the whole vocabulary at `maskedLMPositions`.
+    public func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?) async throws -> [SequenceOutput] {
+        try await run(batch, maskedLMPositions: maskedLMPositions, maskedLMVocabulary: nil)
+    }
 }
 
 /// Runs the model immediately on the calling thread, reusing one workspace (calls through the same
@@ -25,10 +34,13 @@ public struct DirectRunner: EncoderRunner {
         self.workspace = WorkspaceLock(threads: threads)
     }
 
-    public func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?) async throws -> [SequenceOutput] {
+    public func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?, maskedLMVocabulary: [Int32]?) async throws
+        -> [SequenceOutput]
+    {
         try Task.checkCancellation()
         return try workspace.with { workspace in
-            try model.run(batch, maskedLMPositions: maskedLMPositions, workspace: workspace) { Task.isCancelled }
+            try model.run(batch, maskedLMPositions: maskedLMPositions, maskedLMVocabulary: maskedLMVocabulary,
+                          workspace: workspace) { Task.isCancelled }
         }
     }
 }

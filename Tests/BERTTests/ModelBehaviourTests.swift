@@ -158,3 +158,31 @@ let sample = EncoderInput(ids: [101, 791, 1921, 1921, 3698, 2523, 1962, 511, 102
         }
     }
 }
+
+@Suite struct MaskedLMVocabularyTests {
+    @Test(arguments: ["bert-mlm", "electra-mlm", "bert-pretraining"])
+    func scoringASubsetGivesTheSameLogitsAsTheFullVocabulary(_ name: String) throws {
+        let model = try EncoderModel.load(directory: Fixtures.url("models/\(name)").path)
+        let batch = EncoderBatch([EncoderInput(ids: [101, 1266, 776, 3614, 102]), EncoderInput(ids: [101, 872, 102])])
+        let positions = [[1, 2, 3], [1]]
+        let vocabulary: [Int32] = [7, 100, 776, 1266, 3614, 21127]
+        let full = try model.run(batch, maskedLMPositions: positions)
+        let subset = try model.run(batch, maskedLMPositions: positions, maskedLMVocabulary: vocabulary)
+        for (whole, part) in zip(full, subset) {
+            #expect(part.maskedLMVocabulary == vocabulary)
+            let wholeLogits = try #require(whole.maskedLMLogits)
+            let partLogits = try #require(part.maskedLMLogits)
+            #expect(partLogits.shape == [wholeLogits.shape[0], vocabulary.count])
+            let all = wholeLogits.scalars, some = partLogits.scalars
+            let width = wholeLogits.shape[1]
+            for row in 0..<wholeLogits.shape[0] {
+                for (column, id) in vocabulary.enumerated() {
+                    #expect(abs(some[row * vocabulary.count + column] - all[row * width + Int(id)]) <= 1e-5)
+                }
+            }
+        }
+        #expect(throws: ModelError.self) {
+            _ = try model.run(batch, maskedLMPositions: positions, maskedLMVocabulary: [21128])
+        }
+    }
+}

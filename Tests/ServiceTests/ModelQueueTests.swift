@@ -108,3 +108,32 @@ private func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
         await #expect(throws: ModelError.self) { _ = try await bad.value }
     }
 }
+
+@Suite struct ModelQueueVocabularyTests {
+    @Test func mergedRequestsEachGetTheirVocabularyColumns() async throws {
+        let model = try EncoderModel.load(directory: Fixtures.url("models/bert-mlm").path)
+        let queue = ModelQueue(model: model, name: "mlm")
+        defer { queue.stop() }
+        let first = EncoderInput(ids: [101, 1266, 776, 102]), second = EncoderInput(ids: [101, 872, 1962, 102])
+        let full = try model.run(EncoderBatch([first, second]), maskedLMPositions: [[1, 2], [2]])
+        queue.pause()
+        async let a = queue.run(EncoderBatch([first]), maskedLMPositions: [[1, 2]], maskedLMVocabulary: [5, 776])
+        async let b = queue.run(EncoderBatch([second]), maskedLMPositions: [[2]], maskedLMVocabulary: [1962, 9])
+        while queue.queueDepth < 2 { try await Task.sleep(for: .milliseconds(2)) }
+        queue.resume()
+        let (outA, outB) = try await (a, b)
+        #expect(queue.batchesRun == 1)
+        for (output, reference, wanted) in [(outA[0], full[0], [Int32(5), 776]), (outB[0], full[1], [Int32(1962), 9])] {
+            let columns = try #require(output.maskedLMVocabulary)
+            #expect(Set(wanted).isSubset(of: Set(columns)))
+            let logits = try #require(output.maskedLMLogits).scalars
+            let all = try #require(reference.maskedLMLogits)
+            for row in 0..<all.shape[0] {
+                for id in wanted {
+                    let column = try #require(columns.firstIndex(of: id))
+                    #expect(abs(logits[row * columns.count + column] - all.scalars[row * all.shape[1] + Int(id)]) <= 1e-5)
+                }
+            }
+        }
+    }
+}

@@ -11,9 +11,11 @@ private struct ContextFreeRunner: EncoderRunner {
     let base: DirectRunner
     var model: EncoderModel { base.model }
 
-    func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?) async throws -> [SequenceOutput] {
+    func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?, maskedLMVocabulary: [Int32]?) async throws
+        -> [SequenceOutput]
+    {
         let labels = model.config.labels.count
-        var outputs = try await base.run(batch, maskedLMPositions: maskedLMPositions)
+        var outputs = try await base.run(batch, maskedLMPositions: maskedLMPositions, maskedLMVocabulary: maskedLMVocabulary)
         for (index, sequence) in batch.sequences.enumerated() {
             var logits: [Float] = []
             for id in sequence.ids {
