@@ -189,6 +189,7 @@ def main():
     ap.add_argument("--eval-every", type=int, default=1000)
     ap.add_argument("--ckpt", default=os.path.join(common.HERE, "runs", "csc_ckpt.pt"))
     ap.add_argument("--out", default="csc")
+    ap.add_argument("--resume", default="", help="start from this checkpoint's weights (fresh optimizer/schedule)")
     ap.add_argument("--export-from", default="", help="skip training: export this checkpoint (runs/csc_ckpt.pt)")
     a = ap.parse_args()
     common.set_threads(a.threads)
@@ -257,6 +258,10 @@ def main():
 
     t0 = time.time()
     step, ep = 0, 0
+    if a.resume:
+        ck = torch.load(a.resume, map_location="cpu", weights_only=True)
+        model.load_state_dict(ck["model"])
+        print(f"resumed weights from {a.resume} (step {ck['step']} of that run)", flush=True)
     if a.export_from:
         ck = torch.load(a.export_from, map_location="cpu", weights_only=True)
         model.load_state_dict(ck["model"])
@@ -305,10 +310,12 @@ def main():
              "sources": "pycorrector 1.1.4 data/same_pinyin.txt, data/same_stroke.txt; SIGHAN train13/14/15 "
                         "confusions; symmetric closure",
              "candidates": {c: "".join(o) for c, o in sorted(cands.items())}}
+    resumed = (" --resume, continuing a 4000-step run of the same command with --seed 1 --lr 3e-4 --head-lr 1e-3"
+               if a.resume else "")
     notice = f"""Task: Chinese spelling correction (character substitution), ElectraForMaskedLM layout; decode with
 candidates.json (softmax restricted to each character's candidate set).
 Trained by Training/train_csc.py (--steps {a.steps} --batch {a.batch} --lr {a.lr} --head-lr {a.head_lr}
---err-weight {a.err_weight} --seed {a.seed}) on:
+--err-weight {a.err_weight} --seed {a.seed}{resumed}) on:
  - SIGHAN 2013/2014/2015 Chinese spelling-check training pairs (simplified; via GitHub liwenju0/sighan_raw;
    research release, no licence file);
  - clean sentences with synthetic errors: SIGHAN training correct sides, CLUENER2020 train texts (CLUE
