@@ -24,6 +24,11 @@ EXAMPLES = [
     ("cws", "annotate/tokenize", {"text": "北京😀 OK"}),
     ("cws", "annotate/embed", {"text": "北京", "pooling": "cls"}),
 ]
+# No shipped model classifies or predicts next sentences: these show the shapes on random-weight fixtures.
+FIXTURE_EXAMPLES = [
+    ("seq=Tests/Fixtures/models/bert-seq", "annotate/classify", {"text": "这部电影很好看", "topK": 2}),
+    ("nsp=Tests/Fixtures/models/bert-nsp", "annotate/nextSentence", {"text": "今天天气很好", "textPair": "我们去公园吧"}),
+]
 
 
 def shorten(value, depth=0):
@@ -53,6 +58,15 @@ def main():
     for request in requests:
         answer = answers[request["id"]]
         parts.append(f"`{request['method']}`\n\n```json\n{json.dumps(request, ensure_ascii=False)}\n"
+                     f"{json.dumps(shorten(answer), ensure_ascii=False)}\n```\n")
+    for spec, method, params in FIXTURE_EXAMPLES:
+        request = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+        out = subprocess.run([a.bertd, "--stdio", "--log-level", "error", "--model", spec],
+                             input=(json.dumps(request, ensure_ascii=False) + "\n").encode(), capture_output=True,
+                             check=True, cwd=ROOT).stdout
+        answer = json.loads(out.decode().splitlines()[0])
+        parts.append(f"`{method}` (on the random-weight test fixture `{spec.split('=')[1]}`: the shape, not the "
+                     f"numbers)\n\n```json\n{json.dumps(request, ensure_ascii=False)}\n"
                      f"{json.dumps(shorten(answer), ensure_ascii=False)}\n```\n")
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     begin, end = "<!-- examples:begin -->", "<!-- examples:end -->"
