@@ -43,7 +43,7 @@ public final class LoadedModel: Sendable {
     public let tokenizer: BertTokenizer
     /// Where its requests wait and get batched.
     public let queue: ModelQueue
-    /// The first line of a NOTICE file next to the weights (licence), if any.
+    /// The licence paragraph of the NOTICE file next to the weights, if any.
     public let licence: String?
     /// Seconds spent loading.
     public let loadSeconds: Double
@@ -66,10 +66,18 @@ public final class LoadedModel: Sendable {
         correctionLists = try CorrectionLists.load(modelDirectory: directory)
         corrector = TaskKind.correct.accepts(model.head)
             ? try Corrector(tokenizer: tokenizer, runner: queue, candidates: correctionCandidates) : nil
-        licence = (try? String(contentsOf: directory.appendingPathComponent("NOTICE"), encoding: .utf8))?
-            .split(separator: "\n").first.map(String.init)
+        licence = (try? String(contentsOf: directory.appendingPathComponent("NOTICE"), encoding: .utf8))
+            .flatMap(Self.licenceParagraph)
         let elapsed = ContinuousClock.now - started
         loadSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    }
+
+    /// The paragraph of a NOTICE that states the licence (the first mentioning one), on one line.
+    static func licenceParagraph(_ notice: String) -> String? {
+        let paragraphs = notice.components(separatedBy: "\n\n").map {
+            $0.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        }.filter { !$0.isEmpty }
+        return paragraphs.first { $0.lowercased().contains("licen") } ?? paragraphs.first
     }
 
     /// Which tasks this model's head can serve.
