@@ -20,13 +20,16 @@ struct BertSelfAttention: Sendable {
 
     init(_ weights: WeightScope, config: ModelConfig) throws(CheckpointError) {
         let hidden = config.hiddenSize
-        let query = try Linear(weights.scope("query"), in: hidden, out: hidden)
-        let key = try Linear(weights.scope("key"), in: hidden, out: hidden)
-        let value = try Linear(weights.scope("value"), in: hidden, out: hidden)
-        qkv = Linear(
-            weight: concatenateRows([query.weight.weight, key.weight.weight, value.weight.weight]),
-            bias: concatenateRows([query.bias, key.bias, value.bias].map { $0.reshaped([1, hidden]) })
-                .reshaped([3 * hidden]))
+        // Read as stored and packed once, fused: packing Q, K and V on their own first would be wasted work.
+        let parts = try ["query", "key", "value"].map { name throws(CheckpointError) in
+            (weight: try weights.scope(name).tensor("weight", shape: [hidden, hidden]),
+             bias: try weights.scope(name).tensor("bias", shape: [hidden]))
+        }
+        let fused = concatenateRows(parts.map(\.weight))  // [3·hidden, hidden]
+        // The fused copy serves from now on: the mapped originals need not stay resident.
+        for part in parts { part.weight.storage.releasePages() }
+        qkv = Linear(weight: fused, bias: concatenateRows(parts.map { $0.bias.reshaped([1, hidden]) }).reshaped([3 * hidden]),
+                     keepOriginal: false)
         heads = config.numAttentionHeads
     }
 

@@ -44,7 +44,8 @@ struct MaskedLMHead: Sendable {
             return logits
         }
         let weights = Tensor(zeros: [vocabulary.count, dense.outputs])  // [columns, width]
-        gatherRows(weights, decoder.weight.weight, rows: vocabulary)
+        guard let table = decoder.weight.weight else { preconditionFailure("the decoder keeps its weight") }
+        gatherRows(weights, table, rows: vocabulary)
         let bias = Tensor(zeros: [vocabulary.count, 1])  // [columns]
         gatherRows(bias, decoder.bias.reshaped([decoder.outputs, 1]), rows: vocabulary)
         let logits = Tensor(zeros: [hidden.rows, vocabulary.count])  // [rows, columns]

@@ -11,8 +11,9 @@ struct Linear: Sendable {
         bias = try weights.tensor("bias", shape: [outputs])
     }
 
-    init(weight: Tensor, bias: Tensor) {
-        self.weight = LinearWeight(weight)
+    /// A layer over weights built at load; `keepOriginal: false` frees the unpacked copy once packed.
+    init(weight: Tensor, bias: Tensor, keepOriginal: Bool = true) {
+        self.weight = LinearWeight(weight, keepOriginal: keepOriginal)
         self.bias = bias
     }
 

@@ -25,7 +25,7 @@ enum TensorMaterializer {
         case .float32:
             if Int(bitPattern: start) % MemoryLayout<Float>.alignment == 0 {
                 let floats = UnsafeMutablePointer(mutating: start.assumingMemoryBound(to: Float.self))
-                return Tensor(shape: shape, storage: TensorStorage(borrowing: floats, count: count, owner: file))
+                return Tensor(shape: shape, storage: TensorStorage(borrowing: floats, count: count, owner: file, fileBacked: true))
             }
             let tensor = Tensor(zeros: shape)
             UnsafeMutableRawPointer(tensor.storage.base).copyMemory(from: start, byteCount: byteCount)

@@ -7,8 +7,12 @@ import Dispatch
 /// streams it without the per-call packing BLAS does (14% of a bert-base forward pass with OpenBLAS).
 /// Elsewhere the stored weight is used through BLAS as is, and nothing is copied.
 public struct LinearWeight: Sendable {
-    /// The weight as stored, [out, in].
-    public let weight: Tensor
+    /// The weight as stored, [out, in]; nil when it was packed and the caller let it go.
+    public let weight: Tensor?
+    /// Outputs (rows of the weight).
+    public let outputs: Int
+    /// Inputs (columns of the weight).
+    public let inputs: Int
     /// The packed copy, or nil when this CPU uses BLAS.
     let packed: TensorStorage?
 
@@ -16,23 +20,26 @@ public struct LinearWeight: Sendable {
     public static let packedKernelsAvailable = bertd_packed_gemm_available() != 0
 
     /// Prepares `weight` ([out, in]) for `linear`; `pack: false` keeps the BLAS path (for comparisons).
-    public init(_ weight: Tensor, pack: Bool = LinearWeight.packedKernelsAvailable) {
+    /// - Parameter keepOriginal: keep `weight` after packing (false for a load-time copy nobody else reads,
+    ///   such as fused Q/K/V, so its memory is freed).
+    public init(_ weight: Tensor, pack: Bool = LinearWeight.packedKernelsAvailable, keepOriginal: Bool = true) {
         precondition(weight.shape.count == 2, "LinearWeight: weight must be [out, in], got \(weight.shape)")
-        self.weight = weight
+        outputs = weight.rows
+        inputs = weight.columns
         guard pack && LinearWeight.packedKernelsAvailable else {
+            self.weight = weight
             packed = nil
             return
         }
+        self.weight = keepOriginal ? weight : nil
         let (n, k) = (weight.rows, weight.columns)
         let storage = TensorStorage(zeroed: bertd_packed_size(Int32(n), Int32(k)))
         bertd_pack_weights(storage.base, weight.storage.base, Int32(n), Int32(k))
         packed = storage
+        // The packed copy serves the products from now on: the mapped original need not stay resident.
+        weight.storage.releasePages()
     }
 
-    /// Outputs (rows of the weight).
-    public var outputs: Int { weight.rows }
-    /// Inputs (columns of the weight).
-    public var inputs: Int { weight.columns }
 }
 
 /// out[m, n] = act(x[m, k] · weightᵀ[n, k] + bias[n]), the GEMM split over up to `threads` threads.
@@ -41,11 +48,13 @@ public func linear(
     threads: Int = 1
 ) {
     guard let packed = weight.packed else {
-        linear(out, x, weight: weight.weight, bias: bias, activation: activation)
+        // Unpacked weights are always kept (only packed ones may drop their original).
+        guard let original = weight.weight else { preconditionFailure("linear: weight has neither form") }
+        linear(out, x, weight: original, bias: bias, activation: activation)
         return
     }
     let (m, k, n) = (x.rows, x.columns, weight.outputs)
-    precondition(weight.inputs == k, "linear: weight \(weight.weight.shape) does not take \(x.shape)")
+    precondition(weight.inputs == k, "linear: weight [\(weight.outputs), \(weight.inputs)] does not take \(x.shape)")
     precondition(out.rows == m && out.columns == n, "linear: output \(out.shape) is not [\(m), \(n)]")
     precondition(bias.map { $0.count == n } ?? true, "linear: bias does not have \(n) elements")
     let panels = (n + Int(BERTD_PANEL) - 1) / Int(BERTD_PANEL)

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Owner of a block of fp32 memory: either allocated here or borrowed from memory (such as a mapped
 /// checkpoint file) that `owner` keeps alive.
 ///
@@ -11,6 +13,8 @@ public final class TensorStorage: @unchecked Sendable {
     public let count: Int
     private let owner: AnyObject?
     private let ownsMemory: Bool
+    /// Whether the memory is a read-only mapping of a file, whose pages the kernel can drop and read again.
+    public let isFileBacked: Bool
 
     /// Allocates `count` zero-initialised elements, 64-byte aligned for vector kernels.
     public init(zeroed count: Int) {
@@ -22,14 +26,29 @@ public final class TensorStorage: @unchecked Sendable {
         self.count = count
         self.owner = nil
         self.ownsMemory = true
+        self.isFileBacked = false
     }
 
     /// Wraps memory owned by `owner` (kept alive as long as this storage lives); nothing is copied.
-    public init(borrowing base: UnsafeMutablePointer<Float>, count: Int, owner: AnyObject) {
+    /// - Parameter fileBacked: the memory is a read-only private mapping of a file (see `releasePages`).
+    public init(borrowing base: UnsafeMutablePointer<Float>, count: Int, owner: AnyObject, fileBacked: Bool = false) {
         self.base = base
         self.count = count
         self.owner = owner
         self.ownsMemory = false
+        self.isFileBacked = fileBacked
+    }
+
+    /// Lets the kernel drop the resident pages of a file-backed storage (after the weights were re-laid out
+    /// elsewhere); a later read faults them back in from the file, so the contents never change. Does
+    /// nothing for other memory, where dropping pages would lose data.
+    public func releasePages() {
+        guard isFileBacked, count > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (Int(bitPattern: base) + page - 1) / page * page
+        let end = (Int(bitPattern: base) + count * MemoryLayout<Float>.stride) / page * page
+        guard end > start, let pointer = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(pointer, end - start, MADV_DONTNEED)
     }
 
     deinit {

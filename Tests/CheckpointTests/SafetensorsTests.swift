@@ -21,6 +21,22 @@ import Testing
         }
     }
 
+    @Test func releasingMappedPagesKeepsTheValues() throws {
+        let file = try SafetensorsFile(path: CheckpointFixtures.path("bert-mlm-f32-safetensors/model.safetensors"))
+        for name in file.tensorNames {
+            let tensor = try #require(try file.tensor(named: name))
+            #expect(tensor.storage.isFileBacked)
+            let before = tensor.scalars
+            tensor.storage.releasePages()
+            #expect(tensor.scalars == before, "\(name) changed")
+        }
+        // Owned memory is never released (it would be lost): the call does nothing there.
+        let owned = Tensor(shape: [4096], values: (0..<4096).map(Float.init))
+        #expect(!owned.storage.isFileBacked)
+        owned.storage.releasePages()
+        #expect(owned.scalars == (0..<4096).map(Float.init))
+    }
+
     @Test func halfTensorsAreWidenedIntoOwnedStorage() throws {
         let file = try SafetensorsFile(path: CheckpointFixtures.path("bert-mlm-f16-safetensors/model.safetensors"))
         let name = "bert.embeddings.word_embeddings.weight"
