@@ -528,9 +528,10 @@ class Client:
         force, detect_only, max_rounds, model, ...)."""
         return self._annotate("annotate/correct", _text_or_texts(text), options)
 
-    def fill_mask(self, text: str, **options: Any) -> Dict[str, Any]:
-        """``annotate/fillMask``: candidates per [MASK] (options: top_k, targets, model, ...)."""
-        return self._annotate("annotate/fillMask", {"text": text}, options)
+    def fill_mask(self, text: Union[str, Sequence[str]], **options: Any) -> Dict[str, Any]:
+        """``annotate/fillMask``: candidates per [MASK] (options: top_k, targets, model, ...); a list of texts
+        is answered with a list per text."""
+        return self._annotate("annotate/fillMask", _text_or_texts(text), options)
 
     def classify(self, text: Union[str, Sequence[str]], text_pair: Optional[str] = None, **options: Any) -> Dict[str, Any]:
         """``annotate/classify``: labels with scores (options: top_k, model, ...)."""
@@ -539,9 +540,13 @@ class Client:
             params["textPair"] = text_pair
         return self._annotate("annotate/classify", params, options)
 
-    def next_sentence(self, text: str, text_pair: str, **options: Any) -> Dict[str, Any]:
-        """``annotate/nextSentence``: whether ``text_pair`` follows ``text``."""
-        return self._annotate("annotate/nextSentence", {"text": text, "textPair": text_pair}, options)
+    def next_sentence(self, text: Union[str, Sequence[str]], text_pair: Union[str, Sequence[str]],
+                      **options: Any) -> Dict[str, Any]:
+        """``annotate/nextSentence``: whether ``text_pair`` follows ``text`` (or, for lists of equal length,
+        each pair's score)."""
+        params = _text_or_texts(text)
+        params.update(_text_or_texts(text_pair, single="textPair", plural="textPairs"))
+        return self._annotate("annotate/nextSentence", params, options)
 
     def segment(self, text: Union[str, Sequence[str]], **options: Any) -> Dict[str, Any]:
         """``annotate/segment``: word segmentation."""

@@ -27,6 +27,8 @@ from bertd_client import BertdError, Client, InvalidParams, MethodNotFound, Mode
 
 BERTD = os.environ.get("BERTD_BIN") or os.path.join(ROOT, ".build", "debug", "bertd")
 TOKEN_MODEL = os.path.join(ROOT, "Tests", "Fixtures", "models", "bert-token")
+MLM_MODEL = os.path.join(ROOT, "Tests", "Fixtures", "models", "bert-mlm")
+NSP_MODEL = os.path.join(ROOT, "Tests", "Fixtures", "models", "bert-nsp")
 REQUIRE = os.environ.get("BERTD_REQUIRE") == "1"
 
 # CJK, an emoji outside the BMP (two UTF-16 units, four UTF-8 bytes) and Latin after it, so a wrong
@@ -52,7 +54,8 @@ class DaemonTests(unittest.TestCase):
         cls.socket_path = os.path.join(cls.directory, "bertd.sock")
         cls.log = open(os.path.join(cls.directory, "stderr.log"), "w+b")
         cls.daemon = subprocess.Popen(
-            [BERTD, "--socket", cls.socket_path, "--model", f"tok={TOKEN_MODEL}"],
+            [BERTD, "--socket", cls.socket_path, "--model", f"tok={TOKEN_MODEL}", "--model", f"mlm={MLM_MODEL}",
+             "--model", f"nsp={NSP_MODEL}"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=cls.log)
         deadline = time.monotonic() + 20
         while not os.path.exists(cls.socket_path):
@@ -73,6 +76,23 @@ class DaemonTests(unittest.TestCase):
             cls.daemon.kill()
             cls.daemon.wait()
         cls.log.close()
+
+    def test_fill_mask_and_next_sentence_take_lists(self):
+        one = self.client.fill_mask("北京是[MASK]国的首都", model="mlm", top_k=2)
+        self.assertEqual(len(one["masks"]), 1)
+        text = "北京是[MASK]国的首都"
+        mask = one["masks"][0]
+        self.assertEqual(text[mask["start"]:mask["end"]], "[MASK]")  # offsets are Python indices
+        many = self.client.fill_mask([text, "[MASK]好"], model="mlm")
+        self.assertEqual([len(masks) for masks in many["masks"]], [1, 1])
+        self.assertEqual(len(many["best"]), 2)
+        single = self.client.next_sentence("今天天气很好", "我们去公园吧", model="nsp")["isNext"]
+        pairs = self.client.next_sentence(["今天天气很好", "他走了"], ["我们去公园吧", "下雨了"], model="nsp")["isNext"]
+        self.assertEqual(len(pairs), 2)
+        self.assertAlmostEqual(pairs[0], single, places=5)
+        with self.assertRaises(InvalidParams) as caught:
+            self.client.next_sentence(["a", "b"], "c", model="nsp")
+        self.assertEqual(caught.exception.field, "params.textPairs")
         shutil.rmtree(cls.directory, ignore_errors=True)
 
     # MARK: Offsets
@@ -161,7 +181,7 @@ class DaemonTests(unittest.TestCase):
 
     def test_models_status_reload(self):
         models = self.client.models()
-        self.assertEqual([m["name"] for m in models], ["tok"])
+        self.assertEqual([m["name"] for m in models], ["tok", "mlm", "nsp"])
         self.assertIn("tokenize", models[0]["tasks"])
         status = self.client.status()
         self.assertGreater(status["requestsServed"], 0)
