@@ -76,6 +76,7 @@ class DaemonTests(unittest.TestCase):
             cls.daemon.kill()
             cls.daemon.wait()
         cls.log.close()
+        shutil.rmtree(cls.directory, ignore_errors=True)
 
     def test_fill_mask_and_next_sentence_take_lists(self):
         one = self.client.fill_mask("北京是[MASK]国的首都", model="mlm", top_k=2)
@@ -93,7 +94,6 @@ class DaemonTests(unittest.TestCase):
         with self.assertRaises(InvalidParams) as caught:
             self.client.next_sentence(["a", "b"], "c", model="nsp")
         self.assertEqual(caught.exception.field, "params.textPairs")
-        shutil.rmtree(cls.directory, ignore_errors=True)
 
     # MARK: Offsets
 
