@@ -1,4 +1,6 @@
 import Checkpoint
+import Dispatch
+import Synchronization
 import Tensor
 
 /// The per-batch scratch views one encoder layer works in (all [tokens, ...] over a `Workspace`).
@@ -132,10 +134,20 @@ struct BertLayer: Sendable {
 struct BertEncoder: Sendable {
     let layers: [BertLayer]
 
+    /// Builds the layers in parallel: packing their weights is most of a model's load time.
     init(_ weights: WeightScope, config: ModelConfig) throws(CheckpointError) {
+        let count = config.numHiddenLayers
+        let built = Mutex([Result<BertLayer, CheckpointError>?](repeating: nil, count: count))
+        DispatchQueue.concurrentPerform(iterations: count) { index in
+            let layer = Result { () throws(CheckpointError) -> BertLayer in
+                try BertLayer(weights.scope("layer.\(index)"), config: config)
+            }
+            built.withLock { $0[index] = layer }
+        }
         var layers = [BertLayer]()
-        for index in 0..<config.numHiddenLayers {
-            layers.append(try BertLayer(weights.scope("layer.\(index)"), config: config))
+        for result in built.withLock({ $0 }) {
+            guard let result else { preconditionFailure("every layer was built") }
+            layers.append(try result.get())
         }
         self.layers = layers
     }
