@@ -18,6 +18,7 @@ struct Options {
     var seconds = 8.0
     var clients = 16
     var repeats = 40
+    var workers = 1
 
     init(arguments: [String]) {
         var index = 1
@@ -34,8 +35,9 @@ struct Options {
             case "--seconds": seconds = Double(value()) ?? seconds
             case "--clients": clients = Int(value()) ?? clients
             case "--repeats": repeats = Int(value()) ?? repeats
+            case "--workers": workers = Int(value()) ?? workers
             case "-h", "--help":
-                print("usage: DaemonBenchmark [--model DIR] [--bertd PATH] [--threads N] [--seconds S] [--clients N] [--repeats N]")
+                print("usage: DaemonBenchmark [--model DIR] [--bertd PATH] [--threads N] [--workers N] [--seconds S] [--clients N] [--repeats N]")
                 exit(0)
             default: fatalError("unknown argument \(arguments[index])")
             }
@@ -116,14 +118,24 @@ let socketPath = socketDirectory.appendingPathComponent("bertd.sock").path
 let daemon = Process()
 daemon.executableURL = URL(fileURLWithPath: bertdPath)
 daemon.arguments = ["--socket", socketPath, "--model", "m=\(options.model)", "--threads", "\(options.threads)",
-                    "--log-level", "warning"]
+                    "--workers", "\(options.workers)", "--log-level", "warning"]
 try daemon.run()
 defer {
     daemon.terminate()
     daemon.waitUntilExit()
     try? FileManager.default.removeItem(at: socketDirectory)
 }
-while !RPCClient.isListening(socketPath: socketPath) { usleep(10_000) }
+/// Waits (at most 60 s) for a daemon started by this benchmark to listen, failing clearly if it exited.
+func awaitListening(_ server: Process, _ path: String) {
+    let deadline = now() + 60
+    while !RPCClient.isListening(socketPath: path) {
+        guard server.isRunning, now() < deadline else {
+            fatalError("bertd (\(bertdPath)) did not start listening on \(path); is it built with the same options?")
+        }
+        usleep(10_000)
+    }
+}
+awaitListening(daemon, socketPath)
 
 let client = try RPCClient.connect(socketPath: socketPath)
 let labelParams: (String) -> JSON = { ["text": .string($0), "model": "m"] }
@@ -204,7 +216,7 @@ func benchmarkTasks(modelsDirectory: String) throws {
         server.terminate()
         server.waitUntilExit()
     }
-    while !RPCClient.isListening(socketPath: socket) { usleep(10_000) }
+    awaitListening(server, socket)
     let connection = try RPCClient.connect(socketPath: socket)
     let requests: [(String, String, (String) -> JSON)] = [
         ("csc", "annotate/correct", { ["text": .string($0)] }),

@@ -54,14 +54,14 @@ public final class LoadedModel: Sendable {
     /// The corrector over this model (masked-LM heads only), built once: its candidate table is large.
     public let corrector: Corrector?
 
-    init(spec: ModelSpec, tokenBudget: Int, maxQueuedJobs: Int, threads: Int) throws {
+    init(spec: ModelSpec, tokenBudget: Int, maxQueuedJobs: Int, threads: Int, workers: Int) throws {
         let started = ContinuousClock.now
         self.spec = spec
         let directory = URL(fileURLWithPath: spec.directory)
         model = try EncoderModel.load(directory: spec.directory)
         tokenizer = try BertTokenizer.load(directory: directory)
         queue = ModelQueue(model: model, name: spec.name, tokenBudget: tokenBudget, maxQueuedJobs: maxQueuedJobs,
-                           threads: threads, workers: threads)
+                           threads: threads, workers: workers)
         correctionCandidates = try CorrectionCandidates.load(modelDirectory: directory)
         correctionLists = try CorrectionLists.load(modelDirectory: directory)
         corrector = TaskKind.correct.accepts(model.head)
@@ -119,19 +119,24 @@ public final class ModelRegistry: Sendable {
     private let tokenBudget: Int
     private let maxQueuedJobs: Int
     private let threads: Int
+    private let workers: Int
 
-    /// Loads every spec (names must be unique); each model's forward passes run on `threads` threads.
+    /// Loads every spec (names must be unique); each model's forward passes run on `threads` threads, taken
+    /// from its queue by `workers` workers.
     /// - Throws: `ModelLoadError` naming the model and what is wrong with it.
-    public init(specs: [ModelSpec], tokenBudget: Int = 4096, maxQueuedJobs: Int = 256, threads: Int = 1) throws {
+    public init(specs: [ModelSpec], tokenBudget: Int = 4096, maxQueuedJobs: Int = 256, threads: Int = 1,
+                workers: Int = 1) throws {
         self.tokenBudget = tokenBudget
         self.maxQueuedJobs = maxQueuedJobs
         self.threads = threads
+        self.workers = workers
         var seen = Set<String>()
         for spec in specs {
             guard seen.insert(spec.name).inserted else {
                 throw ModelLoadError(name: spec.name, directory: spec.directory, reason: "the name is used twice")
             }
-            let loaded = try Self.load(spec, tokenBudget: tokenBudget, maxQueuedJobs: maxQueuedJobs, threads: threads)
+            let loaded = try Self.load(spec, tokenBudget: tokenBudget, maxQueuedJobs: maxQueuedJobs, threads: threads,
+                                       workers: workers)
             models.withLock { $0[spec.name] = loaded }
             order.withLock { $0.append(spec.name) }
         }
@@ -173,7 +178,8 @@ public final class ModelRegistry: Sendable {
         guard let old = models.withLock({ $0[name] }) else {
             throw RPCError.server(.modelNotLoaded, "no model named \"\(name)\" is loaded")
         }
-        let fresh = try Self.load(old.spec, tokenBudget: tokenBudget, maxQueuedJobs: maxQueuedJobs, threads: threads)
+        let fresh = try Self.load(old.spec, tokenBudget: tokenBudget, maxQueuedJobs: maxQueuedJobs, threads: threads,
+                                  workers: workers)
         models.withLock { $0[name] = fresh }
         old.queue.stop()
         return fresh
@@ -184,9 +190,12 @@ public final class ModelRegistry: Sendable {
         for model in all { model.queue.stop() }
     }
 
-    private static func load(_ spec: ModelSpec, tokenBudget: Int, maxQueuedJobs: Int, threads: Int) throws -> LoadedModel {
+    private static func load(_ spec: ModelSpec, tokenBudget: Int, maxQueuedJobs: Int, threads: Int, workers: Int) throws
+        -> LoadedModel
+    {
         do {
-            return try LoadedModel(spec: spec, tokenBudget: tokenBudget, maxQueuedJobs: maxQueuedJobs, threads: threads)
+            return try LoadedModel(spec: spec, tokenBudget: tokenBudget, maxQueuedJobs: maxQueuedJobs, threads: threads,
+                                   workers: workers)
         } catch {
             throw ModelLoadError(name: spec.name, directory: spec.directory, reason: String(describing: error))
         }

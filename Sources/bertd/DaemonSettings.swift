@@ -9,6 +9,7 @@ struct DaemonSettings: Equatable {
     var socket: String?
     var models: [ModelSpec] = []
     var threads: Int?
+    var workers = 1
     var tokenBudget = 4096
     var maxQueue = 256
     var logLevel = Logger.Level.info
@@ -20,7 +21,7 @@ struct DaemonSettings: Equatable {
 
     /// The keys a config file may hold (the flags' names in camel case).
     static let keys: Set<String> = [
-        "stdio", "socket", "models", "threads", "tokenBudget", "maxQueue", "logLevel", "maxMessageBytes",
+        "stdio", "socket", "models", "threads", "workers", "tokenBudget", "maxQueue", "logLevel", "maxMessageBytes",
         "maxBatchSize", "maxTexts", "maxChars", "gracePeriod",
     ]
 
@@ -56,6 +57,7 @@ struct DaemonSettings: Equatable {
             }
         }
         threads = try reader.optional("threads", as: Int.self, in: 1...1024) ?? threads
+        workers = try reader.optional("workers", as: Int.self, in: 1...64) ?? workers
         tokenBudget = try reader.optional("tokenBudget", as: Int.self, in: 1...) ?? tokenBudget
         maxQueue = try reader.optional("maxQueue", as: Int.self, in: 1...) ?? maxQueue
         if let level = try reader.optional("logLevel", as: String.self) {

@@ -36,6 +36,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Threads for each matrix product (default: all cores).")
     var threads: Int?
 
+    @Option(help: "Workers per model running batches side by side (default 1: one batch at a time on every thread, the largest batches).")
+    var workers: Int?
+
     @Option(help: "Most tokens merged into one forward pass when requests wait together (default 4096).")
     var tokenBudget: Int?
 
@@ -64,7 +67,7 @@ struct Serve: ParsableCommand {
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
-        let positives = [maxMessageBytes, maxBatchSize, maxTexts, maxChars, tokenBudget, maxQueue, threads]
+        let positives = [maxMessageBytes, maxBatchSize, maxTexts, maxChars, tokenBudget, maxQueue, threads, workers]
         guard positives.allSatisfy({ ($0 ?? 1) > 0 }), (gracePeriod ?? 0) >= 0 else {
             throw ValidationError("limits must be positive")
         }
@@ -78,6 +81,7 @@ struct Serve: ParsableCommand {
         if let socket { settings.socket = socket }
         if !models.isEmpty { settings.models = models.map(ModelSpec.init(argument:)) }
         if let threads { settings.threads = threads }
+        if let workers { settings.workers = workers }
         if let tokenBudget { settings.tokenBudget = tokenBudget }
         if let maxQueue { settings.maxQueue = maxQueue }
         if let logLevel, let level = Logger.Level(rawValue: logLevel) { settings.logLevel = level }
@@ -114,7 +118,7 @@ struct Serve: ParsableCommand {
         let registry: ModelRegistry
         do {
             registry = try ModelRegistry(specs: modelSpecs(settings, logger), tokenBudget: settings.tokenBudget,
-                                         maxQueuedJobs: settings.maxQueue, threads: threads)
+                                         maxQueuedJobs: settings.maxQueue, threads: threads, workers: settings.workers)
         } catch {
             logger.critical("\(error)")
             throw ExitCode(2)
