@@ -52,6 +52,34 @@ def synthetic_questions(rng):
     return out
 
 
+WH = {"name": "谁", "company": "哪家公司", "organization": "哪个组织", "address": "哪里", "government": "哪个政府部门",
+      "movie": "哪部影视作品", "book": "哪本书", "game": "哪款游戏", "position": "什么职位", "scene": "哪个景点"}
+PUNCT = set("，。！？；：、,.!?;: ")
+
+
+def cloze_questions(rng, window=12, limit=6000):
+    """Cloze-style questions from CLUENER train texts: the entity's surroundings (up to `window` characters
+    each side) with the entity replaced by a wh-phrase of its type; answer = the entity. Teaches matching the
+    question's words to the context, which template questions do not."""
+    train, _ = common.cluener_split(common.read_cluener())
+    out = []
+    for r in train:
+        t = r["text"]
+        counts = {}
+        for s, e, _ in r["entities"]:
+            counts[t[s:e]] = counts.get(t[s:e], 0) + 1
+        for s, e, typ in r["entities"]:
+            if counts[t[s:e]] != 1:
+                continue
+            left, right = t[max(0, s - window):s], t[e:e + window]
+            q = (left + WH[typ] + right).strip("".join(PUNCT))
+            if len(q) - len(WH[typ]) < 4:
+                continue
+            out.append({"question": q + "？", "context": t, "answers": [t[s:e]], "starts": [s]})
+    rng.shuffle(out)
+    return out[:limit]
+
+
 def features(tok, examples, max_len, stride, rng, neg_keep):
     enc = tok([e["question"] for e in examples], [e["context"] for e in examples], truncation="only_second",
               max_length=max_len, stride=stride, return_overflowing_tokens=True, return_offsets_mapping=True)
@@ -104,7 +132,8 @@ def main():
     ap.add_argument("--max-len", type=int, default=256)
     ap.add_argument("--stride", type=int, default=128)
     ap.add_argument("--neg-keep", type=float, default=0.3)
-    ap.add_argument("--synthetic", type=int, default=1, help="use CLUENER typed-entity questions")
+    ap.add_argument("--synthetic", default="cloze", choices=["none", "template", "cloze"],
+                    help="extra questions from CLUENER train entities: type templates or cloze questions")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--limit", type=int, default=0)
@@ -115,7 +144,8 @@ def main():
     rng = random.Random(a.seed)
     tok = common.tokenizer()
     train, held = common.cmrc_split()
-    syn = synthetic_questions(rng) if a.synthetic else []
+    syn = {"none": lambda: [], "template": lambda: synthetic_questions(rng),
+           "cloze": lambda: cloze_questions(rng)}[a.synthetic]()
     exs = train + syn
     if a.limit:
         rng.shuffle(exs); exs = exs[:a.limit]; held = held[:a.limit // 4]
@@ -154,9 +184,9 @@ def main():
     train_s = time.time() - t0
     if a.out:
         out = common.export(model, a.out, f"""Task: extractive question answering (span start/end logits), windows of {a.max_len} tokens.
-Trained by Training/train_qa.py (--init {os.path.basename(a.init)} --epochs {a.epochs} --lr {a.lr} --seed {a.seed})
+Trained by Training/train_qa.py (--init {os.path.basename(a.init)} --synthetic {a.synthetic} --epochs {a.epochs} --lr {a.lr} --seed {a.seed})
 from the NER-tuned encoder on CMRC 2018 (trial + half of dev_part1; https://github.com/ymcui/cmrc2018,
-CC BY-SA 4.0) and on template questions over CLUENER2020 train entities (CLUE benchmark, research use).
+CC BY-SA 4.0) and on {a.synthetic} questions over CLUENER2020 train entities (CLUE benchmark, research use).
 """)
         res = qa_eval.evaluate(qa_eval.TransformersQA(out, threads=a.threads), held)
         print(f"EXPORTED {out}: held-out EM {res['em']:.1f} F1 {res['f1']:.1f}; train {train_s / 60:.1f} min; "
