@@ -14,7 +14,11 @@ socket="$work/bertd.sock"
 "$bin/bertd" --socket "$socket" --log-level warning &
 daemon=$!
 trap 'kill -TERM $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 200); do [ -S "$socket" ] && break; sleep 0.05; done
+# The socket file appears a moment before the daemon listens: wait until it answers.
+for _ in $(seq 400); do
+    "$bin/annotate" status --socket "$socket" --no-spawn >/dev/null 2>&1 && break
+    sleep 0.05
+done
 
 paragraph='张三昨天在北京大学参加了一个人工智能会议，他说今天的天汽很好，大家都很高心。'
 annotate() { "$bin/annotate" "$@" --socket "$socket"; }

@@ -145,12 +145,17 @@ def main():
         env = dict(os.environ, BERTD_MODELS=a.models)
         daemon = subprocess.Popen([a.bertd, "--socket", socket, "--threads", str(a.threads), "--log-level", "warning"],
                                   env=env)
-        for _ in range(600):
-            if os.path.exists(socket):
-                break
+    client = None
+    for _ in range(600):  # the socket file appears a moment before the daemon listens
+        try:
+            client = bertd_client.Client.connect(socket)
+            break
+        except OSError:
             time.sleep(0.05)
+    if client is None:
+        raise SystemExit(f"no daemon answers on {socket}")
     try:
-        with bertd_client.Client.connect(socket) as client:
+        with client:
             loaded = {m["name"] for m in client.models()}
             for task in tasks:
                 if task not in loaded:

@@ -58,12 +58,16 @@ class DaemonTests(unittest.TestCase):
              "--model", f"nsp={NSP_MODEL}"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=cls.log)
         deadline = time.monotonic() + 20
-        while not os.path.exists(cls.socket_path):
-            if cls.daemon.poll() is not None or time.monotonic() > deadline:
-                cls.tearDownClass()
-                raise AssertionError("bertd did not create its socket")
-            time.sleep(0.01)
-        cls.client = Client.connect(cls.socket_path)
+        cls.client = None
+        # The socket file appears a moment before the daemon listens: retry until a connection succeeds.
+        while cls.client is None:
+            try:
+                cls.client = Client.connect(cls.socket_path)
+            except OSError:
+                if cls.daemon.poll() is not None or time.monotonic() > deadline:
+                    cls.tearDownClass()
+                    raise AssertionError("bertd did not listen on its socket")
+                time.sleep(0.01)
 
     @classmethod
     def tearDownClass(cls):

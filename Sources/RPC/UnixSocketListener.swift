@@ -41,7 +41,12 @@ public final class UnixSocketListener: Sendable {
         try Self.prepareDirectory(of: path)
         if Self.isLive(path) { throw .inUse(path: path) }
         unlink(path)
-        var address = try Self.address(path)
+        // Bind and listen under a temporary name, then rename: the socket appears at `path` only once it
+        // accepts connections, so a client that sees the file can always connect.
+        let staging = "\(path).\(getpid()).new"
+        let bindPath = (try? Self.address(staging)) != nil ? staging : path
+        unlink(bindPath)
+        var address = try Self.address(bindPath)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .system(call: "socket", path: path, errno: errno) }
         // Create the node with no access for others from the start (no window with a wider mode).
@@ -55,13 +60,20 @@ public final class UnixSocketListener: Sendable {
         umask(oldMask)
         guard bound == 0 else {
             close(fd)
-            throw .system(call: "bind", path: path, errno: bindErrno)
+            throw .system(call: "bind", path: bindPath, errno: bindErrno)
         }
-        chmod(path, 0o600)
+        chmod(bindPath, 0o600)
         guard listen(fd, 128) == 0 else {
             let code = errno
             close(fd)
+            unlink(bindPath)
             throw .system(call: "listen", path: path, errno: code)
+        }
+        if bindPath != path, rename(bindPath, path) != 0 {
+            let code = errno
+            close(fd)
+            unlink(bindPath)
+            throw .system(call: "rename", path: path, errno: code)
         }
         descriptor = fd
     }

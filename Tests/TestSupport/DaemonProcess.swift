@@ -50,9 +50,10 @@ public final class DaemonProcess: @unchecked Sendable {
         try process.run()
         if let path {
             let deadline = Date().addingTimeInterval(20)
-            while !FileManager.default.fileExists(atPath: path) {
+            // The socket file appears at bind(), a moment before listen(): wait until a connection succeeds.
+            while (try? SocketClient(path: path)) == nil {
                 guard process.isRunning, Date() < deadline else {
-                    throw DaemonError("bertd did not create its socket; stderr: \(standardErrorText())")
+                    throw DaemonError("bertd did not listen on its socket; stderr: \(standardErrorText())")
                 }
                 usleep(10_000)
             }
