@@ -18,7 +18,7 @@ struct Options {
     var seconds = 8.0
     var clients = 16
     var repeats = 40
-    var workers = 1
+    var workers = 2
 
     init(arguments: [String]) {
         var index = 1

@@ -9,7 +9,7 @@ struct DaemonSettings: Equatable {
     var socket: String?
     var models: [ModelSpec] = []
     var threads: Int?
-    var workers = 1
+    var workers: Int?
     var tokenBudget = 4096
     var maxQueue = 256
     var logLevel = Logger.Level.info

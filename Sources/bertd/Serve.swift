@@ -36,7 +36,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Threads for each matrix product (default: all cores).")
     var threads: Int?
 
-    @Option(help: "Workers per model running batches side by side (default 1: one batch at a time on every thread, the largest batches).")
+    @Option(help: "Workers per model running batches side by side (default: one per thread; a lone request still uses every thread).")
     var workers: Int?
 
     @Option(help: "Most tokens merged into one forward pass when requests wait together (default 4096).")
@@ -118,7 +118,7 @@ struct Serve: ParsableCommand {
         let registry: ModelRegistry
         do {
             registry = try ModelRegistry(specs: modelSpecs(settings, logger), tokenBudget: settings.tokenBudget,
-                                         maxQueuedJobs: settings.maxQueue, threads: threads, workers: settings.workers)
+                                         maxQueuedJobs: settings.maxQueue, threads: threads, workers: settings.workers ?? threads)
         } catch {
             logger.critical("\(error)")
             throw ExitCode(2)
