@@ -56,6 +56,8 @@ public final class RPCClient {
     /// Answers read while `call` waited for another one; handed out first by `receive`.
     private var stash: [RPCResponse] = []
     private var childStatus: Int32?
+    /// Read buffer, reused by every read.
+    private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
 
     /// The largest answer accepted, in bytes (embeddings of many texts can be large).
     public static let maxMessageBytes = 256 << 20
@@ -76,33 +78,22 @@ public final class RPCClient {
     /// Connects to a daemon listening on the Unix socket at `socketPath`.
     /// - Throws: `RPCClientError.connection` naming the path and the system error.
     public static func connect(socketPath: String) throws(RPCClientError) -> RPCClient {
-        let address: sockaddr_un
+        let fd: Int32
         do {
-            address = try UnixSocketListener.address(socketPath)
+            fd = try UnixSocketListener.connect(to: socketPath)
+        } catch .system(let call, _, let code) {
+            throw .connection(call == "connect"
+                ? "cannot connect to bertd at \(socketPath): \(String(cString: strerror(code)))"
+                : "\(call)(): \(String(cString: strerror(code)))")
         } catch {
             throw .connection(error.description)
-        }
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw .connection("socket(): \(String(cString: strerror(errno)))") }
-        var target = address
-        let result = withUnsafePointer(to: &target) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard result == 0 else {
-            let code = errno
-            Glibc.close(fd)
-            throw .connection("cannot connect to bertd at \(socketPath): \(String(cString: strerror(code)))")
         }
         return RPCClient(descriptor: fd, framing: .newlineDelimited, childProcessID: nil)
     }
 
     /// Whether a daemon accepts connections on `socketPath` right now (a stale socket file does not count).
     public static func isListening(socketPath: String) -> Bool {
-        guard let client = try? connect(socketPath: socketPath) else { return false }
-        client.close()
-        return true
+        UnixSocketListener.isLive(socketPath)
     }
 
     /// Starts `bertdPath --stdio arguments...` as a child process and initializes it as an LSP peer that
@@ -332,7 +323,6 @@ public final class RPCClient {
         if ready == 0 {
             throw .connection("bertd did not answer within \(timeout.map { "\($0)" } ?? "?") seconds")
         }
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         var count: Int
         repeat {
             count = chunk.withUnsafeMutableBytes { Glibc.recv(descriptor, $0.baseAddress, $0.count, 0) }

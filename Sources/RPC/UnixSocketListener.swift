@@ -121,18 +121,30 @@ public final class UnixSocketListener: Sendable {
 
     // MARK: - Helpers
 
-    /// Whether a process accepts connections on `path` right now.
+    /// Whether a process accepts connections on `path` right now (a stale socket file does not count).
     public static func isLive(_ path: String) -> Bool {
-        guard var address = try? address(path) else { return false }
+        guard let fd = try? connect(to: path) else { return false }
+        close(fd)
+        return true
+    }
+
+    /// A new stream socket connected to `path`; the caller closes it.
+    /// - Throws: `SocketError.pathTooLong`, or `.system` naming the failed call (`socket`, `connect`).
+    public static func connect(to path: String) throws(SocketError) -> Int32 {
+        var address = try address(path)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
+        guard fd >= 0 else { throw .system(call: "socket", path: path, errno: errno) }
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
             }
         }
-        return result == 0
+        guard result == 0 else {
+            let code = errno
+            close(fd)
+            throw .system(call: "connect", path: path, errno: code)
+        }
+        return fd
     }
 
     /// The default socket path: `$XDG_RUNTIME_DIR/bertd.sock`, else `/tmp/bertd-$UID/bertd.sock`.
@@ -143,7 +155,9 @@ public final class UnixSocketListener: Sendable {
         return "/tmp/bertd-\(getuid())/bertd.sock"
     }
 
-    static func address(_ path: String) throws(SocketError) -> sockaddr_un {
+    /// The socket address of `path`.
+    /// - Throws: `SocketError.pathTooLong` when it does not fit.
+    public static func address(_ path: String) throws(SocketError) -> sockaddr_un {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let capacity = MemoryLayout.size(ofValue: address.sun_path)

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import JSON
+import RPC
 import Testing
 import TestSupport
 
@@ -39,11 +40,7 @@ import TestSupport
         let path = directory.appendingPathComponent("stale.sock").path
         // A socket file nobody listens on: bind, then close without unlinking.
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-        }
+        var address = try UnixSocketListener.address(path)
         _ = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import JSON
+import RPC
 
 /// A real `bertd` process started for a test, on a private temporary socket and/or stdio pipes.
 public final class DaemonProcess: @unchecked Sendable {
@@ -105,20 +106,10 @@ public final class SocketClient: @unchecked Sendable {
 
     /// Connects to `path`.
     public init(path: String) throws {
-        descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() where index < raw.count - 1 { raw[index] = byte }
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard result == 0 else {
-            close(descriptor)
-            throw DaemonError("connect(\(path)) failed: errno \(errno)")
+        do {
+            descriptor = try UnixSocketListener.connect(to: path)
+        } catch {
+            throw DaemonError("connect(\(path)) failed: \(error)")
         }
         var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
