@@ -210,6 +210,8 @@ public struct Corrector: Sendable {
                                                maskedLMPositions: Array(positions[start..<end]),
                                                maskedLMVocabulary: vocabulary)
             guard outputs.count == end - start else { throw TaskError.missingOutput("output for every window") }
+            // Outputs of one run share their columns: index them once, not per window.
+            var column = ColumnMap(outputs.first?.maskedLMVocabulary)
             for (offset, output) in outputs.enumerated() {
                 let rowSites = sites[start + offset]
                 let columns = output.maskedLMVocabulary
@@ -217,7 +219,7 @@ public struct Corrector: Sendable {
                 guard let logits = output.maskedLMLogits?.scalars, logits.count == rowSites.count * width else {
                     throw TaskError.missingOutput("masked-LM logits")
                 }
-                let column = ColumnMap(columns)
+                if columns != column.vocabulary { column = ColumnMap(columns) }
                 for (rowIndex, site) in rowSites.enumerated() {
                     let text = texts[site.text]
                     if let proposal = decode(row(logits, rowIndex, width: width), column: column, site: site,
@@ -273,9 +275,12 @@ public struct Corrector: Sendable {
 /// Where a vocabulary id's logit sits in a row: its own index over the whole vocabulary, or its place in a
 /// scored subset.
 private struct ColumnMap {
+    /// The scored vocabulary the map was built from (nil: all of it).
+    let vocabulary: [Int32]?
     private let indices: [Int32: Int]?
 
     init(_ vocabulary: [Int32]?) {
+        self.vocabulary = vocabulary
         indices = vocabulary.map { Dictionary(uniqueKeysWithValues: $0.enumerated().map { ($0.element, $0.offset) }) }
     }
 
