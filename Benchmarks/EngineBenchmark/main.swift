@@ -174,7 +174,7 @@ for threads in options.threads {
 func profileKernels(_ c: ModelConfig, tokens n: Int) {
     let (h, i) = (c.hiddenSize, c.intermediateSize)
     let x = Tensor(zeros: [n, h]), wqkv = Tensor(zeros: [3 * h, h]), bqkv = Tensor(zeros: [3 * h])
-    let qkv = Tensor(zeros: [n, 3 * h]), ctx = Tensor(zeros: [n, h]), scores = Tensor(zeros: [n * n])
+    let qkv = Tensor(zeros: [n, 3 * h]), ctx = Tensor(zeros: [n, h]), scores = Tensor(zeros: [attentionScratchCount(longest: n, headSize: h / c.numAttentionHeads)])
     let w1 = Tensor(zeros: [i, h]), b1 = Tensor(zeros: [i]), mid = Tensor(zeros: [n, i])
     let w2 = Tensor(zeros: [h, i]), g = Tensor(zeros: [h]), b = Tensor(zeros: [h])
     for t in [x, wqkv, qkv, w1, w2, mid] {

@@ -22,16 +22,14 @@ struct BertSelfAttention: Sendable {
 
     init(_ weights: WeightScope, config: ModelConfig) throws(CheckpointError) {
         let hidden = config.hiddenSize
-        // Read as stored and packed once, fused: packing Q, K and V on their own first would be wasted work.
+        // Read as stored and packed once, fused: one GEMM computes query, key and value.
         let parts = try ["query", "key", "value"].map { name throws(CheckpointError) in
             (weight: try weights.scope(name).tensor("weight", shape: [hidden, hidden]),
              bias: try weights.scope(name).tensor("bias", shape: [hidden]))
         }
-        let fused = concatenateRows(parts.map(\.weight))  // [3·hidden, hidden]
-        // The fused copy serves from now on: the mapped originals need not stay resident.
-        for part in parts { part.weight.storage.releasePages() }
-        qkv = Linear(weight: fused, bias: concatenateRows(parts.map { $0.bias.reshaped([1, hidden]) }).reshaped([3 * hidden]),
-                     keepOriginal: false)
+        qkv = Linear(
+            weight: LinearWeight(stacking: parts.map(\.weight)),
+            bias: concatenateRows(parts.map { $0.bias.reshaped([1, hidden]) }).reshaped([3 * hidden]))
         heads = config.numAttentionHeads
     }
 

@@ -132,7 +132,7 @@ public final class EncoderModel: Sendable {
             context: Tensor(shape: [tokens, config.hiddenSize], storage: workspace.context),
             projected: Tensor(shape: [tokens, config.hiddenSize], storage: workspace.projected),
             intermediate: Tensor(shape: [tokens, config.intermediateSize], storage: workspace.intermediate),
-            scores: Tensor(shape: [workspace.threads * batch.longest * batch.longest], storage: workspace.scores),
+            scores: Tensor(shape: [workspace.scoresCount(longest: batch.longest, config: config)], storage: workspace.scores),
             segmentStarts: starts, threads: workspace.threads)
         try encoder.forward(hidden, scratch) {
             if shouldCancel() || Task.isCancelled { throw ModelError.cancelled }

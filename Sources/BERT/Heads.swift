@@ -18,7 +18,7 @@ struct MaskedLMHead: Sendable {
         activation = config.hiddenAct
         layerNorm = try LayerNorm(transform.scope("LayerNorm"), width: hidden, eps: config.layerNormEps)
         decoder = Linear(
-            weight: try weights.tensor("decoder.weight", shape: [config.vocabSize, hidden]),
+            weight: LinearWeight(try weights.tensor("decoder.weight", shape: [config.vocabSize, hidden])),
             bias: try weights.tensor("bias", shape: [config.vocabSize]))
     }
 

@@ -11,9 +11,9 @@ struct Linear: Sendable {
         bias = try weights.tensor("bias", shape: [outputs])
     }
 
-    /// A layer over weights built at load; `keepOriginal: false` frees the unpacked copy once packed.
-    init(weight: Tensor, bias: Tensor, keepOriginal: Bool = true) {
-        self.weight = LinearWeight(weight, keepOriginal: keepOriginal)
+    /// A layer over a weight prepared at load (such as fused query, key and value).
+    init(weight: LinearWeight, bias: Tensor) {
+        self.weight = weight
         self.bias = bias
     }
 

@@ -8,14 +8,14 @@ import Tensor
 /// caller its own.
 public final class Workspace {
     private var capacity = (tokens: 0, longest: 0)
-    private var dimensions = (embedding: 0, hidden: 0, intermediate: 0)
+    private var dimensions = (embedding: 0, hidden: 0, intermediate: 0, heads: 0)
     private(set) var embedded = TensorStorage(zeroed: 0)  // [tokens, embedding] (ELECTRA projection input)
     private(set) var hidden = TensorStorage(zeroed: 0)  // [tokens, hidden]
     private(set) var qkv = TensorStorage(zeroed: 0)  // [tokens, 3·hidden]
     private(set) var context = TensorStorage(zeroed: 0)  // [tokens, hidden]
     private(set) var projected = TensorStorage(zeroed: 0)  // [tokens, hidden]
     private(set) var intermediate = TensorStorage(zeroed: 0)  // [tokens, intermediate]
-    private(set) var scores = TensorStorage(zeroed: 0)  // [threads, longest, longest]
+    private(set) var scores = TensorStorage(zeroed: 0)  // threads x attention scratch (see scoresCount)
     /// Threads each forward pass through this workspace uses for GEMMs and attention heads.
     public let threads: Int
 
@@ -24,10 +24,16 @@ public final class Workspace {
         self.threads = max(1, threads)
     }
 
+    /// Floats of attention scratch for sequences of up to `longest` tokens, for every thread.
+    func scoresCount(longest: Int, config: ModelConfig) -> Int {
+        threads * attentionScratchCount(longest: longest, headSize: config.hiddenSize / config.numAttentionHeads)
+    }
+
     /// Makes room for `tokens` packed tokens whose longest sequence has `longest` tokens.
     func reserve(tokens: Int, longest: Int, config: ModelConfig) {
-        let dims = (config.embeddingSize, config.hiddenSize, config.intermediateSize)
-        if dims != dimensions || tokens > capacity.tokens {
+        let dims = (config.embeddingSize, config.hiddenSize, config.intermediateSize, config.numAttentionHeads)
+        let resized = dims != dimensions
+        if resized || tokens > capacity.tokens {
             // Grow with headroom so slowly increasing batches do not reallocate every time.
             let rows = max(tokens, capacity.tokens + capacity.tokens / 2)
             embedded = TensorStorage(zeroed: rows * config.embeddingSize)
@@ -39,8 +45,8 @@ public final class Workspace {
             capacity.tokens = rows
             dimensions = dims
         }
-        if longest > capacity.longest {
-            scores = TensorStorage(zeroed: threads * longest * longest)
+        if resized || longest > capacity.longest {
+            scores = TensorStorage(zeroed: scoresCount(longest: longest, config: config))
             capacity.longest = longest
         }
     }

@@ -29,17 +29,69 @@ size_t bertd_packed_size(int n, int k) {
     return panels * BERTD_PANEL * (size_t)k;
 }
 
-void bertd_pack_weights(float *packed, const float *w, int n, int k) {
-    int panels = (n + BERTD_PANEL - 1) / BERTD_PANEL;
-    for (int p = 0; p < panels; p++) {
+// bertd_pack_rows with source rows ldw floats apart.
+static void pack_rows_strided(float *packed, int total, int k, const float *w, int ldw, int first, int n) {
+    int last = first + n;
+    for (int p = first / BERTD_PANEL; p * BERTD_PANEL < last; p++) {
         float *panel = packed + (size_t)p * BERTD_PANEL * k;
-        for (int kk = 0; kk < k; kk++) {
-            for (int j = 0; j < BERTD_PANEL; j++) {
-                int row = p * BERTD_PANEL + j;
-                panel[(size_t)kk * BERTD_PANEL + j] = row < n ? w[(size_t)row * k + kk] : 0.0f;
+        int j0 = first > p * BERTD_PANEL ? first - p * BERTD_PANEL : 0;
+        int j1 = last < (p + 1) * BERTD_PANEL ? last - p * BERTD_PANEL : BERTD_PANEL;
+        // The part holding the matrix's last row also zeroes the lanes past it.
+        int padded = last == total ? BERTD_PANEL : j1;
+        // 16 inputs at a time: one cache line of each source row, a 16 x 32 block of the panel.
+        for (int k0 = 0; k0 < k; k0 += 16) {
+            int kn = k - k0 < 16 ? k - k0 : 16;
+            for (int j = j0; j < j1; j++) {
+                const float *source = w + (size_t)(p * BERTD_PANEL + j - first) * ldw + k0;
+                for (int t = 0; t < kn; t++) panel[(size_t)(k0 + t) * BERTD_PANEL + j] = source[t];
+            }
+            for (int j = j1; j < padded; j++) {
+                for (int t = 0; t < kn; t++) panel[(size_t)(k0 + t) * BERTD_PANEL + j] = 0.0f;
             }
         }
     }
+}
+
+void bertd_pack_rows(float *packed, int total, int k, const float *w, int first, int n) {
+    pack_rows_strided(packed, total, k, w, k, first, n);
+}
+
+void bertd_pack_weights(float *packed, const float *w, int n, int k) {
+    pack_rows_strided(packed, n, k, w, k, 0, n);
+}
+
+// packed = the panels of b[k, n] (row stride ldb) as the weight bᵀ [n, k]: panel p, row kk holds
+// b[kk, 32p ..< 32p + 32]; a copy of 32-float slices, zero past n.
+static void pack_columns(float *packed, const float *b, int ldb, int k, int n) {
+    for (int p = 0; p * BERTD_PANEL < n; p++) {
+        float *panel = packed + (size_t)p * BERTD_PANEL * k;
+        int valid = n - p * BERTD_PANEL < BERTD_PANEL ? n - p * BERTD_PANEL : BERTD_PANEL;
+        for (int kk = 0; kk < k; kk++) {
+            const float *source = b + (size_t)kk * ldb + p * BERTD_PANEL;
+            float *row = panel + (size_t)kk * BERTD_PANEL;
+            for (int j = 0; j < valid; j++) row[j] = source[j];
+            for (int j = valid; j < BERTD_PANEL; j++) row[j] = 0.0f;
+        }
+    }
+}
+
+// Floats rounded up to whole 64-byte lines, so every block of the scratch stays aligned for the kernels.
+static size_t lines(size_t floats) { return (floats + 15) / 16 * 16; }
+
+size_t bertd_attention_scratch_size(int n, int d) {
+    return lines((size_t)n * n) + lines(bertd_packed_size(n, d)) + lines(bertd_packed_size(d, n));
+}
+
+void bertd_attention_head(float *context, int ldc, const float *q, const float *k, const float *v, int ld,
+                          int n, int d, float scale, float *scratch) {
+    float *scores = scratch;
+    float *packed_keys = scores + lines((size_t)n * n);
+    float *packed_values = packed_keys + lines(bertd_packed_size(n, d));
+    pack_rows_strided(packed_keys, n, d, k, ld, 0, n);  // the keys are the outputs of q · kᵀ
+    pack_columns(packed_values, v, ld, n, d);           // value columns are the outputs of p · v
+    bertd_gemm_packed(scores, n, q, ld, packed_keys, n, n, d, 0, n);
+    bertd_softmax_rows(scores, n, n, n, scale);
+    bertd_gemm_packed(context, ldc, scores, n, packed_values, n, d, n, 0, d);
 }
 
 #if defined(__x86_64__)

@@ -1,6 +1,7 @@
 // The pointer-level kernels: each is named after the math it computes, takes its output first and states
 // its contract in one line. Callers (Ops.swift) check shapes; these only compute.
 import CBLAS
+import CKernels
 
 typealias Pointer = UnsafeMutablePointer<Float>
 typealias ConstPointer = UnsafePointer<Float>
@@ -32,6 +33,10 @@ enum Kernels {
 
     // MARK: - Element-wise
 
+    /// Whether GELU and softmax run on CKernels' AVX-512 code (same formulas as VectorMath) rather than the
+    /// portable Swift lanes, which the compiler keeps to the baseline ISA (`portable: true` forces those).
+    static let vectorKernelsAvailable = bertd_vector_kernels_available() != 0
+
     // x[r, c] = act(x[r, c] + bias[c])   for r < rows, c < columns (row stride = columns)
     static func addBiasActivate(
         _ x: Pointer, _ bias: ConstPointer?, rows: Int, columns: Int, activation: Activation?
@@ -41,8 +46,13 @@ enum Kernels {
 
     // x[r, c] = act(x[r, c] + bias[c])   for r < rows, c in columns (row stride ldx)
     static func addBiasActivate(
-        _ x: Pointer, _ bias: ConstPointer?, rows: Int, ldx: Int, columns: Range<Int>, activation: Activation?
+        _ x: Pointer, _ bias: ConstPointer?, rows: Int, ldx: Int, columns: Range<Int>, activation: Activation?,
+        portable: Bool = false
     ) {
+        if activation == .gelu && vectorKernelsAvailable && !portable {
+            bertd_bias_gelu(x, bias, Int32(rows), Int32(ldx), Int32(columns.lowerBound), Int32(columns.upperBound))
+            return
+        }
         for r in 0..<rows {
             let row = x + r * ldx + columns.lowerBound
             let b = bias.map { UnsafeMutablePointer(mutating: $0) + columns.lowerBound }
@@ -92,8 +102,12 @@ enum Kernels {
     }
 
     // x[r, c] = exp(x[r, c] − max_r) / Σ_c' exp(x[r, c'] − max_r)   for c < columns (row stride ldx)
-    static func softmaxRows(_ x: Pointer, ldx: Int, rows: Int, columns: Int) {
+    static func softmaxRows(_ x: Pointer, ldx: Int, rows: Int, columns: Int, portable: Bool = false) {
         guard columns > 0 else { return }
+        if vectorKernelsAvailable && !portable {
+            bertd_softmax_rows(x, Int32(ldx), Int32(rows), Int32(columns), 1)
+            return
+        }
         for r in 0..<rows {
             let row = x + r * ldx
             var top = Lanes(repeating: -.infinity)
@@ -144,6 +158,12 @@ enum Kernels {
 
     // MARK: - Attention
 
+    // Floats of `scores` scratch one thread of `selfAttention` needs for sequences of up to `longest` tokens.
+    static func attentionScratch(longest: Int, headSize: Int) -> Int {
+        vectorKernelsAvailable
+            ? bertd_attention_scratch_size(Int32(longest), Int32(headSize)) : longest * longest
+    }
+
     // context[s + i, h·d + c] = Σ_j softmax_j(scale · q_i · k_j) · v[s + j, h·d + c]   for each segment
     // [s, s + n) and head h in `heads`, where q, k, v are column blocks 0, H, 2H of qkv[tokens, 3H].
     // Per-head GEMMs read Q/K/V in place through leading dimensions: nothing is copied per head.
@@ -159,6 +179,12 @@ enum Kernels {
                 let q = qkv + start * 3 * hidden + h * headSize
                 let k = q + hidden
                 let v = q + 2 * hidden
+                if vectorKernelsAvailable {
+                    bertd_attention_head(
+                        context + start * hidden + h * headSize, Int32(hidden), q, k, v, Int32(3 * hidden),
+                        Int32(n), Int32(headSize), scale, scores)
+                    continue
+                }
                 // scores[n, n] = scale · q[n, d] · kᵀ[n, d]
                 matmulTransposedB(
                     scores, ldo: n, q, lda: 3 * hidden, k, ldb: 3 * hidden, m: n, n: n, k: headSize,

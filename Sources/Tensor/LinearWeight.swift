@@ -20,26 +20,39 @@ public struct LinearWeight: Sendable {
     public static let packedKernelsAvailable = bertd_packed_gemm_available() != 0
 
     /// Prepares `weight` ([out, in]) for `linear`; `pack: false` keeps the BLAS path (for comparisons).
-    /// - Parameter keepOriginal: keep `weight` after packing (false for a load-time copy nobody else reads,
-    ///   such as fused Q/K/V, so its memory is freed).
+    /// - Parameter keepOriginal: keep `weight` after packing (false when nobody else reads it, so the pages
+    ///   of a mapped file can be dropped).
     public init(_ weight: Tensor, pack: Bool = LinearWeight.packedKernelsAvailable, keepOriginal: Bool = true) {
-        precondition(weight.shape.count == 2, "LinearWeight: weight must be [out, in], got \(weight.shape)")
-        outputs = weight.rows
-        inputs = weight.columns
+        self.init(stacking: [weight], pack: pack, keepOriginal: keepOriginal)
+    }
+
+    /// The weights `parts` ([out_i, in] each) stacked into one [Σ out_i, in] weight, such as query, key and
+    /// value fused so one GEMM computes all three. Packed straight from the parts, with no concatenated copy;
+    /// on the BLAS path the parts are concatenated (kept as `weight`).
+    public init(stacking parts: [Tensor], pack: Bool = LinearWeight.packedKernelsAvailable, keepOriginal: Bool = false) {
+        precondition(!parts.isEmpty && parts.allSatisfy { $0.shape.count == 2 }, "LinearWeight: parts must be [out, in]")
+        let k = parts[0].columns
+        precondition(parts.allSatisfy { $0.columns == k }, "LinearWeight: parts take different inputs")
+        let n = parts.reduce(0) { $0 + $1.rows }
+        outputs = n
+        inputs = k
         guard pack && LinearWeight.packedKernelsAvailable else {
-            self.weight = weight
+            weight = parts.count == 1 ? parts[0] : concatenateRows(parts)
             packed = nil
             return
         }
-        self.weight = keepOriginal ? weight : nil
-        let (n, k) = (weight.rows, weight.columns)
-        let storage = TensorStorage(zeroed: bertd_packed_size(Int32(n), Int32(k)))
-        bertd_pack_weights(storage.base, weight.storage.base, Int32(n), Int32(k))
+        weight = parts.count == 1 && keepOriginal ? parts[0] : nil
+        let storage = TensorStorage(uninitialized: bertd_packed_size(Int32(n), Int32(k)))
+        var first = 0
+        for part in parts {
+            bertd_pack_rows(storage.base, Int32(n), Int32(k), part.storage.base, Int32(first), Int32(part.rows))
+            first += part.rows
+            // The packed copy serves the products from now on: the mapped original need not stay resident
+            // (a kept original faults back in from the file if read again).
+            part.storage.releasePages()
+        }
         packed = storage
-        // The packed copy serves the products from now on: the mapped original need not stay resident.
-        weight.storage.releasePages()
     }
-
 }
 
 /// out[m, n] = act(x[m, k] · weightᵀ[n, k] + bias[n]), the GEMM split over up to `threads` threads.

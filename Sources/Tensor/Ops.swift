@@ -87,13 +87,18 @@ public func gatherRows(_ out: Tensor, _ x: Tensor, rows: [Int32]) {
     }
 }
 
+/// Floats of `scores` scratch `selfAttention` needs per thread for sequences of up to `longest` tokens.
+public func attentionScratchCount(longest: Int, headSize: Int) -> Int {
+    Kernels.attentionScratch(longest: longest, headSize: headSize)
+}
+
 /// Multi-head scaled dot-product self-attention over packed sequences.
 ///
 /// `qkv` is [tokens, 3·hidden]: queries, keys and values side by side (head h in columns h·d ..< (h+1)·d of
 /// each block). Sequence s occupies rows `segmentStarts[s] ..< segmentStarts[s + 1]` and attends only to
 /// itself, which is exactly BERT's additive padding mask for right-padded batches, without computing the
 /// padded scores. Heads are split over up to `threads` threads; `scores` is scratch space of at least
-/// threads · (longest sequence)² elements.
+/// `threads · attentionScratchCount(longest:headSize:)` elements.
 /// context[t, h·d + c] = Σ_j softmax_j(q_t · k_j / √d) · v[j, h·d + c].
 public func selfAttention(
     _ context: Tensor, qkv: Tensor, scores: Tensor, segmentStarts: [Int32], heads: Int, threads: Int = 1
@@ -108,12 +113,12 @@ public func selfAttention(
         precondition(segmentStarts[s + 1] >= segmentStarts[s], "selfAttention: segments out of order")
         longest = max(longest, Int(segmentStarts[s + 1] - segmentStarts[s]))
     }
-    let chunks = max(1, min(threads, heads, scores.count / max(1, longest * longest)))
-    precondition(scores.count >= longest * longest, "selfAttention: scores scratch too small")
+    let headSize = hidden / heads
+    let square = Kernels.attentionScratch(longest: longest, headSize: headSize)
+    let chunks = max(1, min(threads, heads, scores.count / max(1, square)))
+    precondition(scores.count >= square, "selfAttention: scores scratch too small")
     let operands = AttentionOperands(context: context.storage.base, qkv: qkv.storage.base, scores: scores.storage.base)
     let segments = segmentStarts.count - 1
-    let headSize = hidden / heads
-    let square = longest * longest
     let work: @Sendable (Int) -> Void = { index in
         segmentStarts.withUnsafeBufferPointer { starts in
             guard let starts = starts.baseAddress else { return }

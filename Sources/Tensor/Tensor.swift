@@ -17,12 +17,25 @@ public final class TensorStorage: @unchecked Sendable {
     public let isFileBacked: Bool
 
     /// Allocates `count` zero-initialised elements, 64-byte aligned for vector kernels.
-    public init(zeroed count: Int) {
+    public convenience init(zeroed count: Int) {
+        self.init(uninitialized: count)
+        base.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    /// Allocates `count` elements whose contents are undefined until the caller writes every one of them
+    /// (weights re-laid out at load). Large blocks ask for transparent huge pages: a few hundred faults
+    /// instead of tens of thousands when the block is first written.
+    public init(uninitialized count: Int) {
         precondition(count >= 0, "negative tensor size")
-        let raw = UnsafeMutableRawPointer.allocate(
-            byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
-        raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1))
-        self.base = raw.assumingMemoryBound(to: Float.self)
+        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        let hugePage = 2 << 20
+        let alignment = bytes >= 2 * hugePage ? hugePage : 64
+        var memory: UnsafeMutableRawPointer?
+        guard posix_memalign(&memory, alignment, bytes) == 0, let memory else {
+            preconditionFailure("out of memory allocating \(bytes) bytes")
+        }
+        if alignment == hugePage { _ = madvise(memory, bytes / hugePage * hugePage, MADV_HUGEPAGE) }
+        self.base = memory.bindMemory(to: Float.self, capacity: max(count, 1))
         self.count = count
         self.owner = nil
         self.ownsMemory = true
@@ -52,7 +65,8 @@ public final class TensorStorage: @unchecked Sendable {
     }
 
     deinit {
-        if ownsMemory { UnsafeMutableRawPointer(base).deallocate() }
+        // Owned memory always comes from posix_memalign (init(uninitialized:)).
+        if ownsMemory { free(base) }
     }
 }
 

@@ -42,10 +42,14 @@ func reference(_ activation: Activation, _ x: Double) -> Double {
 func activationMatchesDefinition(_ activation: Activation) {
     // -12 ... 12 in steps of 1/64, plus a ragged tail so the partial-lane path runs too.
     let xs = (0..<1539).map { Float($0 - 769) / 64 }
-    let t = Tensor(shape: [xs.count], values: xs)
-    activate(t, activation)
     let expected = xs.map { reference(activation, Double($0)) }
-    #expect(maxAbsDiff(t.scalars, expected) < 2e-6)
+    // The vector kernels (where the CPU has them) and the portable lanes must both meet the definition.
+    for portable in [false, true] {
+        let t = Tensor(shape: [xs.count], values: xs)
+        Kernels.addBiasActivate(t.storage.base, nil, rows: 1, ldx: xs.count, columns: 0..<xs.count,
+                                activation: activation, portable: portable)
+        #expect(maxAbsDiff(t.scalars, expected) < 2e-6, "portable \(portable)")
+    }
 }
 
 @Test func expIsAccurateOverSoftmaxRange() {
@@ -127,9 +131,7 @@ func layerNormMatchesNaive(columns: Int) {
 @Test(arguments: [1, 5, 16, 33])
 func softmaxMatchesNaive(columns: Int) {
     var numbers = Numbers(seed: 77 + UInt64(columns))
-    let x = numbers.tensor([3, columns], scale: 20)
-    let input = x.scalars
-    softmaxRows(x)
+    let input = numbers.tensor([3, columns], scale: 20).scalars
     var expected = [Double]()
     for r in 0..<3 {
         let row = input[(r * columns)..<((r + 1) * columns)].map(Double.init)
@@ -137,7 +139,25 @@ func softmaxMatchesNaive(columns: Int) {
         let sum = row.map { exp($0 - top) }.reduce(0, +)
         expected += row.map { exp($0 - top) / sum }
     }
-    #expect(maxAbsDiff(x.scalars, expected) < 1e-6)
+    for portable in [false, true] {
+        let x = Tensor(shape: [3, columns], values: input)
+        Kernels.softmaxRows(x.storage.base, ldx: columns, rows: 3, columns: columns, portable: portable)
+        #expect(maxAbsDiff(x.scalars, expected) < 1e-6, "portable \(portable)")
+    }
+}
+
+@Test func stackedWeightsMatchTheirConcatenation() {
+    // Parts whose sizes are not multiples of the 32-row panel share panels; the last one zero-pads.
+    var numbers = Numbers(seed: 5)
+    let parts = [numbers.tensor([13, 37]), numbers.tensor([20, 37]), numbers.tensor([7, 37])]
+    let x = numbers.tensor([9, 37])
+    let expected = Tensor(zeros: [9, 40])
+    linear(expected, x, weight: concatenateRows(parts), bias: nil)
+    for pack in [true, false] {
+        let out = Tensor(zeros: [9, 40])
+        linear(out, x, weight: LinearWeight(stacking: parts, pack: pack), bias: nil, threads: 2)
+        #expect(maxAbsDiff(out.scalars, expected.scalars.map(Double.init)) < 1e-5, "pack \(pack)")
+    }
 }
 
 @Test func embeddingSumAndGather() {
@@ -165,16 +185,16 @@ func softmaxMatchesNaive(columns: Int) {
     #expect(picked.scalars == Array(word.scalars[180..<200]) + Array(word.scalars[60..<80]))
 }
 
-@Test func selfAttentionMatchesNaivePerSegmentAndHead() {
+@Test(arguments: [5, 40])  // head sizes below and above one 32-column panel
+func selfAttentionMatchesNaivePerSegmentAndHead(headSize: Int) {
     let heads = 3
-    let headSize = 5
     let hidden = heads * headSize
-    let starts: [Int32] = [0, 4, 5, 12]  // lengths 4, 1, 7 packed together
+    let starts: [Int32] = [0, 4, 5, 12, 57]  // lengths 4, 1, 7, 45 packed together (45 spans two panels)
     let tokens = Int(starts.last ?? 0)
-    var numbers = Numbers(seed: 11)
+    var numbers = Numbers(seed: 11 + UInt64(headSize))
     let qkv = numbers.tensor([tokens, 3 * hidden], scale: 2)
     let context = Tensor(zeros: [tokens, hidden])
-    let scores = Tensor(zeros: [49])
+    let scores = Tensor(zeros: [attentionScratchCount(longest: 45, headSize: headSize)])
     selfAttention(context, qkv: qkv, scores: scores, segmentStarts: starts, heads: heads)
 
     let v = qkv.scalars.map(Double.init)

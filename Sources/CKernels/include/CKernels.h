@@ -1,5 +1,5 @@
-// Hand-written fp32 GEMM micro-kernels over weights packed once at load (x86-64 AVX-512, chosen at run
-// time). Callers (module Tensor) check shapes; these only compute.
+// Hand-written fp32 GEMM micro-kernels over weights packed once at load, and the element-wise kernels that
+// cost most besides (x86-64 AVX-512, chosen at run time). Callers (module Tensor) check shapes; these only compute.
 #ifndef BERTD_CKERNELS_H
 #define BERTD_CKERNELS_H
 
@@ -17,8 +17,33 @@ size_t bertd_packed_size(int n, int k);
 // packed[p][kk][j] = w[p·32 + j, kk]  (zero for p·32 + j >= n): panels of 32 outputs, inputs innermost
 void bertd_pack_weights(float *packed, const float *w, int n, int k);
 
+// Rows first ..< first + n of a [total, k] weight packed as above, read from w ([n, k]); the call that packs
+// row total - 1 also zeroes the padding. Lets fused weights (query, key, value) be packed without first
+// being concatenated.
+void bertd_pack_rows(float *packed, int total, int k, const float *w, int first, int n);
+
 // out[m, n0 ..< n1] = x[m, k] · wᵀ[n0 ..< n1, k]   (w packed; n0 a multiple of 32; row strides ldo, ldx)
 void bertd_gemm_packed(float *out, int ldo, const float *x, int ldx, const float *packed,
                        int m, int n, int k, int n0, int n1);
+
+/// Floats of scratch `bertd_attention_head` needs for `n` tokens and head size `d`.
+size_t bertd_attention_scratch_size(int n, int d);
+
+// context[i, c] = Σ_j softmax_j(scale · q_i · k_j) · v[j, c]   for i, j < n, c < d: one head of one sequence,
+// q, k, v with row stride ld (columns of a fused [tokens, 3·hidden] matrix), context with row stride ldc.
+// Packs k and v into the GEMM layout in `scratch` (bertd_attention_scratch_size floats, 64-byte aligned).
+void bertd_attention_head(float *context, int ldc, const float *q, const float *k, const float *v, int ld,
+                          int n, int d, float scale, float *scratch);
+
+/// 1 when this CPU runs the vector element-wise kernels below (AVX-512F), else 0.
+int bertd_vector_kernels_available(void);
+
+// x[r, c] = gelu(x[r, c] + bias[c])   for r < rows, c0 <= c < c1 (row stride ldx; bias may be NULL;
+// erf GELU, as torch.nn.functional.gelu)
+void bertd_bias_gelu(float *x, const float *bias, int rows, int ldx, int c0, int c1);
+
+// x[r, c] = exp(s·x[r, c] − max_r) / Σ exp(s·x[r, c'] − max_r)   for c < columns (row stride ldx, scale s > 0,
+// max_r the row's largest s·x)
+void bertd_softmax_rows(float *x, int ldx, int rows, int columns, float scale);
 
 #endif
