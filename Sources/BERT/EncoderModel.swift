@@ -87,21 +87,19 @@ public final class EncoderModel: Sendable {
     ///   - batch: the sequences; each 1 ... max_position_embeddings tokens.
     ///   - maskedLMPositions: per sequence, the token positions to compute masked-LM logits at (the head
     ///     is ~10% of bert-base's work per position); nil computes them at every position.
-    ///   - maskedLMVocabulary: the vocabulary ids to score at those positions (columns of
-    ///     `maskedLMLogits`, in this order); nil scores the whole vocabulary. Scoring a candidate set instead of
-    ///     21,128 words makes the head nearly free.
+    ///   - maskedLMVocabularies: per sequence, the vocabulary ids to score at its positions (columns of its
+    ///     `maskedLMLogits`, in this order), nil for the whole vocabulary; nil scores the whole vocabulary
+    ///     everywhere. Scoring a candidate set instead of 21,128 words makes the head nearly free; neighbouring
+    ///     sequences with equal sets share one product.
     ///   - workspace: scratch memory to reuse; a fresh one when nil.
     ///   - shouldCancel: polled before each layer; when it returns true the run stops.
     /// - Returns: one output per sequence, in batch order.
     /// - Throws: `ModelError.invalidInput` for a batch the model cannot run, `.cancelled` when cancelled.
     public func run(
-        _ batch: EncoderBatch, maskedLMPositions: [[Int]]? = nil, maskedLMVocabulary: [Int32]? = nil,
+        _ batch: EncoderBatch, maskedLMPositions: [[Int]]? = nil, maskedLMVocabularies: [[Int32]?]? = nil,
         workspace: Workspace? = nil, shouldCancel: () -> Bool = { false }
     ) throws -> [SequenceOutput] {
-        try validate(batch, maskedLMPositions: maskedLMPositions)
-        if let bad = maskedLMVocabulary?.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
-            throw ModelError.invalidInput("masked-LM vocabulary id \(bad) outside 0..<\(config.vocabSize)")
-        }
+        try validate(batch, maskedLMPositions: maskedLMPositions, maskedLMVocabularies: maskedLMVocabularies)
         let tokens = batch.tokenCount
         let workspace = workspace ?? Workspace()
         workspace.reserve(tokens: tokens, longest: batch.longest, config: config)
@@ -137,14 +135,15 @@ public final class EncoderModel: Sendable {
         try encoder.forward(hidden, scratch) {
             if shouldCancel() || Task.isCancelled { throw ModelError.cancelled }
         }
-        return heads(hidden, starts: starts, maskedLMPositions: maskedLMPositions, maskedLMVocabulary: maskedLMVocabulary,
-                     threads: workspace.threads)
+        return heads(hidden, starts: starts, maskedLMPositions: maskedLMPositions,
+                     maskedLMVocabularies: maskedLMVocabularies, threads: workspace.threads)
     }
 
     // MARK: - Heads
 
     private func heads(
-        _ hidden: Tensor, starts: [Int32], maskedLMPositions: [[Int]]?, maskedLMVocabulary: [Int32]?, threads: Int
+        _ hidden: Tensor, starts: [Int32], maskedLMPositions: [[Int]]?, maskedLMVocabularies: [[Int32]?]?,
+        threads: Int
     ) -> [SequenceOutput] {
         let count = starts.count - 1
         let width = config.hiddenSize
@@ -165,23 +164,31 @@ public final class EncoderModel: Sendable {
             }
         }
         if let maskedLM {
-            var picked = [Int32]()
-            var perSequence = [[Int]]()
-            for s in 0..<count {
-                let length = Int(starts[s + 1] - starts[s])
-                let wanted = maskedLMPositions?[s] ?? Array(0..<length)
-                perSequence.append(wanted)
-                picked += wanted.map { starts[s] + Int32($0) }
-            }
-            let selected = Tensor(zeros: [picked.count, width])  // [picked, hidden]
-            gatherRows(selected, hidden, rows: picked)
-            let logits = maskedLM.forward(selected, vocabulary: maskedLMVocabulary, threads: threads)  // [picked, columns]
-            var row = 0
-            for s in 0..<count {
-                outputs[s].maskedLMLogits = rows(logits, row..<(row + perSequence[s].count))
-                outputs[s].maskedLMPositions = perSequence[s]
-                outputs[s].maskedLMVocabulary = maskedLMVocabulary
-                row += perSequence[s].count
+            // One product per run of neighbouring sequences that score the same vocabulary.
+            var first = 0
+            while first < count {
+                let vocabulary = maskedLMVocabularies?[first]
+                var end = first + 1
+                while end < count, maskedLMVocabularies?[end] == vocabulary { end += 1 }
+                var picked = [Int32]()
+                var perSequence = [[Int]]()
+                for s in first..<end {
+                    let length = Int(starts[s + 1] - starts[s])
+                    let wanted = maskedLMPositions?[s] ?? Array(0..<length)
+                    perSequence.append(wanted)
+                    picked += wanted.map { starts[s] + Int32($0) }
+                }
+                let selected = Tensor(zeros: [picked.count, width])  // [picked, hidden]
+                gatherRows(selected, hidden, rows: picked)
+                let logits = maskedLM.forward(selected, vocabulary: vocabulary, threads: threads)  // [picked, columns]
+                var row = 0
+                for (offset, wanted) in perSequence.enumerated() {
+                    outputs[first + offset].maskedLMLogits = rows(logits, row..<(row + wanted.count))
+                    outputs[first + offset].maskedLMPositions = wanted
+                    outputs[first + offset].maskedLMVocabulary = vocabulary
+                    row += wanted.count
+                }
+                first = end
             }
         }
         switch head {
@@ -237,11 +244,25 @@ public final class EncoderModel: Sendable {
 
     // MARK: - Input checks
 
-    private func validate(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?) throws {
+    private func validate(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?, maskedLMVocabularies: [[Int32]?]?) throws {
         guard !batch.sequences.isEmpty else { throw ModelError.invalidInput("empty batch") }
         if let maskedLMPositions, maskedLMPositions.count != batch.sequences.count {
             throw ModelError.invalidInput(
                 "\(maskedLMPositions.count) masked-LM position lists for \(batch.sequences.count) sequences")
+        }
+        if let maskedLMVocabularies {
+            guard maskedLMVocabularies.count == batch.sequences.count else {
+                throw ModelError.invalidInput(
+                    "\(maskedLMVocabularies.count) masked-LM vocabularies for \(batch.sequences.count) sequences")
+            }
+            var checked: [Int32]? = nil
+            for vocabulary in maskedLMVocabularies {
+                guard let vocabulary, vocabulary != checked else { continue }  // shared sets are checked once
+                if let bad = vocabulary.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
+                    throw ModelError.invalidInput("masked-LM vocabulary id \(bad) outside 0..<\(config.vocabSize)")
+                }
+                checked = vocabulary
+            }
         }
         for (s, sequence) in batch.sequences.enumerated() {
             let length = sequence.ids.count

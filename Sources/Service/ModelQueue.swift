@@ -63,10 +63,10 @@ public final class ModelQueue: EncoderRunner, Sendable {
         for _ in 0..<workers { wakeUp.signal() }
     }
 
-    public func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?, maskedLMVocabulary: [Int32]?) async throws
+    public func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?, maskedLMVocabularies: [[Int32]?]?) async throws
         -> [SequenceOutput]
     {
-        let job = Job(batch: batch, maskedLMPositions: maskedLMPositions, maskedLMVocabulary: maskedLMVocabulary)
+        let job = Job(batch: batch, maskedLMPositions: maskedLMPositions, maskedLMVocabularies: maskedLMVocabularies)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 job.attach(continuation)
@@ -159,7 +159,7 @@ public final class ModelQueue: EncoderRunner, Sendable {
         let merged = EncoderBatch(live.flatMap(\.batch.sequences))
         let positions = Self.mergedPositions(live)
         let result = Result {
-            try model.run(merged, maskedLMPositions: positions, maskedLMVocabulary: Self.mergedVocabulary(live),
+            try model.run(merged, maskedLMPositions: positions, maskedLMVocabularies: Self.mergedVocabularies(live),
                           workspace: workspace) {
                 live.allSatisfy(\.isCancelled)
             }
@@ -184,18 +184,13 @@ public final class ModelQueue: EncoderRunner, Sendable {
         }
     }
 
-    /// The vocabulary to score for the merged batch: the union of the jobs' vocabularies, or nil (all of it)
-    /// when a job that wants masked-LM logits did not restrict them.
-    private static func mergedVocabulary(_ jobs: [Job]) -> [Int32]? {
-        var union = Set<Int32>()
-        for job in jobs {
-            if let vocabulary = job.maskedLMVocabulary {
-                union.formUnion(vocabulary)
-            } else if job.wantsMaskedLM {
-                return nil
-            }
+    /// Per-sequence masked-LM vocabularies for the merged batch (each job keeps its own: the head scores each
+    /// job's set against its own rows only); nil when no job restricts them.
+    private static func mergedVocabularies(_ jobs: [Job]) -> [[Int32]?]? {
+        guard jobs.contains(where: { $0.maskedLMVocabularies != nil }) else { return nil }
+        return jobs.flatMap { job in
+            job.maskedLMVocabularies ?? Array(repeating: nil, count: job.batch.sequences.count)
         }
-        return union.isEmpty ? nil : union.sorted()
     }
 
     /// Per-sequence masked-LM positions for the merged batch; nil when no job restricts them.
@@ -211,7 +206,7 @@ public final class ModelQueue: EncoderRunner, Sendable {
 private final class Job: Sendable {
     let batch: EncoderBatch
     let maskedLMPositions: [[Int]]?
-    let maskedLMVocabulary: [Int32]?
+    let maskedLMVocabularies: [[Int32]?]?
     private let cancelled = Atomic<Bool>(false)
     private let slot = Mutex(Slot())
 
@@ -221,15 +216,10 @@ private final class Job: Sendable {
         var finished = false
     }
 
-    init(batch: EncoderBatch, maskedLMPositions: [[Int]]?, maskedLMVocabulary: [Int32]?) {
+    init(batch: EncoderBatch, maskedLMPositions: [[Int]]?, maskedLMVocabularies: [[Int32]?]?) {
         self.batch = batch
         self.maskedLMPositions = maskedLMPositions
-        self.maskedLMVocabulary = maskedLMVocabulary
-    }
-
-    /// Whether any of its sequences asks for masked-LM logits (nil positions mean every position).
-    var wantsMaskedLM: Bool {
-        maskedLMPositions.map { $0.contains { !$0.isEmpty } } ?? true
+        self.maskedLMVocabularies = maskedLMVocabularies
     }
 
     var isCancelled: Bool { cancelled.load(ordering: .acquiring) }

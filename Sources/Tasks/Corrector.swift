@@ -190,8 +190,18 @@ public struct Corrector: Sendable {
             }
         }
 
+        // With confusion sets each input scores only the sets of its own sites: the head then costs next to
+        // nothing. An input none of whose sites has a confusion set can propose nothing and is not run.
+        var vocabularies: [[Int32]?] = []
+        if candidates != nil {
+            vocabularies = sites.map { scoredVocabulary($0) }
+            let useful = vocabularies.indices.filter { vocabularies[$0]?.isEmpty == false }
+            inputs = useful.map { inputs[$0] }
+            positions = useful.map { positions[$0] }
+            sites = useful.map { sites[$0] }
+            vocabularies = useful.map { vocabularies[$0] }
+        }
         var proposals = [[Proposal]](repeating: [], count: texts.count)
-        let vocabularySize = runner.model.config.vocabSize
         var start = 0
         while start < inputs.count {
             var end = start
@@ -200,29 +210,20 @@ public struct Corrector: Sendable {
                 tokens += inputs[end].ids.count
                 end += 1
             }
-            // With confusion sets only their members are scored: the head then costs next to nothing.
-            let vocabulary = candidates == nil ? nil : scoredVocabulary(sites[start..<end])
-            if vocabulary?.isEmpty == true {
-                start = end  // no site here has a confusion set: nothing can be proposed
-                continue
-            }
             let outputs = try await runner.run(EncoderBatch(Array(inputs[start..<end])),
                                                maskedLMPositions: Array(positions[start..<end]),
-                                               maskedLMVocabulary: vocabulary)
+                                               maskedLMVocabularies: vocabularies.isEmpty ? nil : Array(vocabularies[start..<end]))
             guard outputs.count == end - start else { throw TaskError.missingOutput("output for every window") }
-            // Outputs of one run share their columns: index them once, not per window.
-            var column = ColumnMap(outputs.first?.maskedLMVocabulary)
             for (offset, output) in outputs.enumerated() {
                 let rowSites = sites[start + offset]
                 let columns = output.maskedLMVocabulary
-                let width = columns?.count ?? vocabularySize
+                let width = columns?.count ?? runner.model.config.vocabSize
                 guard let logits = output.maskedLMLogits?.scalars, logits.count == rowSites.count * width else {
                     throw TaskError.missingOutput("masked-LM logits")
                 }
-                if columns != column.vocabulary { column = ColumnMap(columns) }
                 for (rowIndex, site) in rowSites.enumerated() {
                     let text = texts[site.text]
-                    if let proposal = decode(row(logits, rowIndex, width: width), column: column, site: site,
+                    if let proposal = decode(row(logits, rowIndex, width: width), columns: columns, site: site,
                                              original: text.scalars[site.scalar]) {
                         proposals[site.text].append(proposal)
                     }
@@ -233,10 +234,10 @@ public struct Corrector: Sendable {
         return proposals
     }
 
-    /// Every vocabulary id some site of these rows may become (its confusion set), sorted.
-    private func scoredVocabulary(_ rows: ArraySlice<[Site]>) -> [Int32] {
+    /// Every vocabulary id some of these sites may become (their confusion sets), sorted.
+    private func scoredVocabulary(_ sites: [Site]) -> [Int32] {
         var ids = Set<Int32>()
-        for site in rows.joined() {
+        for site in sites {
             guard let pool = table[Int32(site.originalId)], pool.count > 1 else { continue }
             ids.formUnion(pool.map { Int32($0) })
         }
@@ -244,7 +245,7 @@ public struct Corrector: Sendable {
     }
 
     /// The argmax over the site's candidates (softmax over the candidate set), if it is another CJK ideograph.
-    private func decode(_ logits: ArraySlice<Float>, column: ColumnMap, site: Site, original: Unicode.Scalar) -> Proposal? {
+    private func decode(_ logits: ArraySlice<Float>, columns: [Int32]?, site: Site, original: Unicode.Scalar) -> Proposal? {
         let base = logits.startIndex
         let best: Int, score: Float, originalScore: Float
         if candidates != nil {
@@ -252,7 +253,7 @@ public struct Corrector: Sendable {
             guard let pool = table[Int32(site.originalId)], pool.count > 1 else { return nil }
             var poolLogits: [Float] = []
             for id in pool {
-                guard let index = column[id] else { return nil }
+                guard let index = column(of: id, in: columns) else { return nil }
                 poolLogits.append(logits[base + index])
             }
             let probabilities = softmax(poolLogits)
@@ -272,20 +273,14 @@ public struct Corrector: Sendable {
     }
 }
 
-/// Where a vocabulary id's logit sits in a row: its own index over the whole vocabulary, or its place in a
-/// scored subset.
-private struct ColumnMap {
-    /// The scored vocabulary the map was built from (nil: all of it).
-    let vocabulary: [Int32]?
-    private let indices: [Int32: Int]?
-
-    init(_ vocabulary: [Int32]?) {
-        self.vocabulary = vocabulary
-        indices = vocabulary.map { Dictionary(uniqueKeysWithValues: $0.enumerated().map { ($0.element, $0.offset) }) }
+/// Where vocabulary id `id`'s logit sits in a row scored over `columns` (sorted ids; nil: the whole
+/// vocabulary, where it is the id itself), or nil when it was not scored.
+private func column(of id: Int, in columns: [Int32]?) -> Int? {
+    guard let columns else { return id }
+    var (low, high) = (0, columns.count)
+    while low < high {
+        let middle = (low + high) / 2
+        if Int(columns[middle]) < id { low = middle + 1 } else { high = middle }
     }
-
-    subscript(_ id: Int) -> Int? {
-        guard let indices else { return id }
-        return indices[Int32(id)]
-    }
+    return low < columns.count && Int(columns[low]) == id ? low : nil
 }

@@ -165,11 +165,17 @@ let sample = EncoderInput(ids: [101, 791, 1921, 1921, 3698, 2523, 1962, 511, 102
         let model = try EncoderModel.load(directory: Fixtures.url("models/\(name)").path)
         let batch = EncoderBatch([EncoderInput(ids: [101, 1266, 776, 3614, 102]), EncoderInput(ids: [101, 872, 102])])
         let positions = [[1, 2, 3], [1]]
-        let vocabulary: [Int32] = [7, 100, 776, 1266, 3614, 21127]
-        let full = try model.run(batch, maskedLMPositions: positions)
-        let subset = try model.run(batch, maskedLMPositions: positions, maskedLMVocabulary: vocabulary)
-        for (whole, part) in zip(full, subset) {
-            #expect(part.maskedLMVocabulary == vocabulary)
+        // Each sequence its own set, and one sequence on the whole vocabulary.
+        let vocabularies: [[Int32]?] = [[7, 100, 776, 1266, 3614, 21127], [9, 872], nil]
+        let batch3 = EncoderBatch(batch.sequences + [EncoderInput(ids: [101, 1962, 102])])
+        let full = try model.run(batch3, maskedLMPositions: positions + [[1]])
+        let subset = try model.run(batch3, maskedLMPositions: positions + [[1]], maskedLMVocabularies: vocabularies)
+        for ((whole, part), chosen) in zip(zip(full, subset), vocabularies) {
+            #expect(part.maskedLMVocabulary == chosen)
+            guard let vocabulary = chosen else {
+                #expect(part.maskedLMLogits?.scalars == whole.maskedLMLogits?.scalars)
+                continue
+            }
             let wholeLogits = try #require(whole.maskedLMLogits)
             let partLogits = try #require(part.maskedLMLogits)
             #expect(partLogits.shape == [wholeLogits.shape[0], vocabulary.count])
@@ -182,7 +188,10 @@ let sample = EncoderInput(ids: [101, 791, 1921, 1921, 3698, 2523, 1962, 511, 102
             }
         }
         #expect(throws: ModelError.self) {
-            _ = try model.run(batch, maskedLMPositions: positions, maskedLMVocabulary: [21128])
+            _ = try model.run(batch, maskedLMPositions: positions, maskedLMVocabularies: [[1], [21128]])
+        }
+        #expect(throws: ModelError.self) {
+            _ = try model.run(batch, maskedLMPositions: positions, maskedLMVocabularies: [[1]])
         }
     }
 }

@@ -117,8 +117,8 @@ private func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
         let first = EncoderInput(ids: [101, 1266, 776, 102]), second = EncoderInput(ids: [101, 872, 1962, 102])
         let full = try model.run(EncoderBatch([first, second]), maskedLMPositions: [[1, 2], [2]])
         queue.pause()
-        async let a = queue.run(EncoderBatch([first]), maskedLMPositions: [[1, 2]], maskedLMVocabulary: [5, 776])
-        async let b = queue.run(EncoderBatch([second]), maskedLMPositions: [[2]], maskedLMVocabulary: [1962, 9])
+        async let a = queue.run(EncoderBatch([first]), maskedLMPositions: [[1, 2]], maskedLMVocabularies: [[5, 776]])
+        async let b = queue.run(EncoderBatch([second]), maskedLMPositions: [[2]], maskedLMVocabularies: [[9, 1962]])
         while queue.queueDepth < 2 { try await Task.sleep(for: .milliseconds(2)) }
         queue.resume()
         let (outA, outB) = try await (a, b)

@@ -11,11 +11,11 @@ private struct ContextFreeRunner: EncoderRunner {
     let base: DirectRunner
     var model: EncoderModel { base.model }
 
-    func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?, maskedLMVocabulary: [Int32]?) async throws
+    func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?, maskedLMVocabularies: [[Int32]?]?) async throws
         -> [SequenceOutput]
     {
         let labels = model.config.labels.count
-        var outputs = try await base.run(batch, maskedLMPositions: maskedLMPositions, maskedLMVocabulary: maskedLMVocabulary)
+        var outputs = try await base.run(batch, maskedLMPositions: maskedLMPositions, maskedLMVocabularies: maskedLMVocabularies)
         for (index, sequence) in batch.sequences.enumerated() {
             var logits: [Float] = []
             for id in sequence.ids {

@@ -235,7 +235,7 @@ func selfAttentionMatchesNaivePerSegmentAndHead(headSize: Int) {
     #expect(c.scalars == [1, 2, 3, 4, 5, 6])
 }
 
-@Test(arguments: [[1, 1, 1], [5, 7, 33], [13, 300, 70], [30, 40, 96]])
+@Test(arguments: [[1, 1, 1], [5, 7, 33], [13, 300, 70], [30, 40, 96], [4, 4133, 37]])  // k > 4096: two k blocks
 func packedLinearMatchesNaive(_ shape: [Int]) {
     let (m, k, n) = (shape[0], shape[1], shape[2])
     var numbers = Numbers(seed: UInt64(m * 7 + k * 3 + n))
