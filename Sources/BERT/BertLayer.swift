@@ -54,7 +54,7 @@ struct BertSelfOutput: Sendable {
     /// hidden = LayerNorm(context·Wᵀ + b + hidden)
     func forward(_ hidden: Tensor, _ context: Tensor, _ s: LayerScratch) {
         dense.multiply(s.projected, context, threads: s.threads)  // [tokens, hidden]; bias added in LN
-        layerNorm.forward(hidden, s.projected, bias: dense.bias, residual: hidden)
+        layerNorm.forward(hidden, s.projected, bias: dense.bias, residual: hidden, threads: s.threads)
     }
 }
 
@@ -104,7 +104,7 @@ struct BertOutput: Sendable {
     /// hidden = LayerNorm(intermediate·Wᵀ + b + hidden)
     func forward(_ hidden: Tensor, _ intermediate: Tensor, _ s: LayerScratch) {
         dense.multiply(s.projected, intermediate, threads: s.threads)  // [tokens, hidden]
-        layerNorm.forward(hidden, s.projected, bias: dense.bias, residual: hidden)
+        layerNorm.forward(hidden, s.projected, bias: dense.bias, residual: hidden, threads: s.threads)
     }
 }
 

@@ -43,7 +43,7 @@ struct LayerNorm: Sendable {
     }
 
     /// out = LayerNorm(x + bias + residual); out may be x or residual.
-    func forward(_ out: Tensor, _ x: Tensor, bias: Tensor? = nil, residual: Tensor? = nil) {
-        layerNorm(out, x, bias: bias, residual: residual, gamma: gamma, beta: beta, eps: eps)
+    func forward(_ out: Tensor, _ x: Tensor, bias: Tensor? = nil, residual: Tensor? = nil, threads: Int = 1) {
+        layerNorm(out, x, bias: bias, residual: residual, gamma: gamma, beta: beta, eps: eps, threads: threads)
     }
 }

@@ -27,19 +27,44 @@ public func linear(_ out: Tensor, _ x: Tensor, weight: Tensor, bias: Tensor?, ac
 
 /// out[r, :] = LayerNorm(x[r, :] + bias + residual[r, :]) · gamma + beta (torch.nn.LayerNorm over the last
 /// dimension, biased variance). `out` may be the same tensor as `x` or `residual`.
+/// Rows are split over up to `threads` threads when there are enough of them to pay for the hand-off.
 public func layerNorm(
     _ out: Tensor, _ x: Tensor, bias: Tensor? = nil, residual: Tensor? = nil, gamma: Tensor, beta: Tensor,
-    eps: Float
+    eps: Float, threads: Int = 1
 ) {
     let (rows, columns) = (x.rows, x.columns)
     precondition(out.rows == rows && out.columns == columns, "layerNorm: output \(out.shape) vs \(x.shape)")
     precondition(residual.map { $0.rows == rows && $0.columns == columns } ?? true, "layerNorm: residual")
     precondition(gamma.count == columns && beta.count == columns, "layerNorm: gain/shift size")
     precondition(bias.map { $0.count == columns } ?? true, "layerNorm: bias size")
-    Kernels.layerNorm(
-        out.storage.base, x.storage.base, bias: bias.map { ConstPointer($0.storage.base) },
-        residual: residual.map { ConstPointer($0.storage.base) }, gamma: gamma.storage.base,
-        beta: beta.storage.base, rows: rows, columns: columns, eps: eps)
+    let operands = LayerNormOperands(
+        out: out.storage.base, x: x.storage.base, bias: bias?.storage.base, residual: residual?.storage.base,
+        gamma: gamma.storage.base, beta: beta.storage.base)
+    // About 64k elements per thread: below that, waking a thread costs more than it saves.
+    let chunks = max(1, min(threads, rows * columns / 65_536))
+    let chunk: @Sendable (Int) -> Void = { index in
+        let first = rows * index / chunks, last = rows * (index + 1) / chunks
+        let offset = first * columns
+        Kernels.layerNorm(
+            operands.out + offset, operands.x + offset, bias: operands.bias.map { ConstPointer($0) },
+            residual: operands.residual.map { ConstPointer($0 + offset) }, gamma: operands.gamma,
+            beta: operands.beta, rows: last - first, columns: columns, eps: eps)
+    }
+    if chunks == 1 {
+        chunk(0)
+    } else {
+        DispatchQueue.concurrentPerform(iterations: chunks, execute: chunk)
+    }
+}
+
+/// The memory one layer-norm call reads and writes; worker threads write disjoint rows.
+struct LayerNormOperands: @unchecked Sendable {
+    let out: UnsafeMutablePointer<Float>
+    let x: UnsafeMutablePointer<Float>
+    let bias: UnsafeMutablePointer<Float>?
+    let residual: UnsafeMutablePointer<Float>?
+    let gamma: UnsafeMutablePointer<Float>
+    let beta: UnsafeMutablePointer<Float>
 }
 
 /// x = act(x), element-wise, in place.

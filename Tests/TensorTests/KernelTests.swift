@@ -128,6 +128,18 @@ func layerNormMatchesNaive(columns: Int) {
     }
 }
 
+@Test func layerNormSplitOverThreadsEqualsOneThread() {
+    var numbers = Numbers(seed: 3)
+    let (rows, columns) = (301, 768)  // enough elements for three threads, rows not divisible by three
+    let x = numbers.tensor([rows, columns], scale: 3)
+    let residual = numbers.tensor([rows, columns])
+    let bias = numbers.tensor([columns]), gamma = numbers.tensor([columns]), beta = numbers.tensor([columns])
+    let single = Tensor(zeros: [rows, columns]), split = Tensor(zeros: [rows, columns])
+    layerNorm(single, x, bias: bias, residual: residual, gamma: gamma, beta: beta, eps: 1e-12)
+    layerNorm(split, x, bias: bias, residual: residual, gamma: gamma, beta: beta, eps: 1e-12, threads: 3)
+    #expect(split.scalars == single.scalars)
+}
+
 @Test(arguments: [1, 5, 16, 33])
 func softmaxMatchesNaive(columns: Int) {
     var numbers = Numbers(seed: 77 + UInt64(columns))
