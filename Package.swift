@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TestSupport"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "RPC", "JSON", "BERT", "Tasks", "TestSupport"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "BERT", "Tokenizer", "JSON", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["JSON", "RPC", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["JSON", "RPC", "Tensor", "TestSupport"]),
         .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "Service", "RPC", "JSON", "Tokenizer", "TestSupport"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "JSON", "TestSupport"]),
         .testTarget(name: "BERTTests", dependencies: ["BERT", "Checkpoint", "Tokenizer", "TestSupport"]),

@@ -1,6 +1,9 @@
 // Times bertd's encoder on random weights of a given shape: median latency and GFLOPS per thread count.
 // Usage: EngineBenchmark [--shape base|small] [--tokens 128] [--batch 1] [--threads 1,2] [--runs 10] [--mlm]
+//                        [--int8]
 // Prints one `result ...` line per configuration (read by Benchmarks/engine.sh) after a kernel check.
+// With --int8 the encoder layers run on 8-bit weights (WeightPrecision.int8) and the output is first compared
+// with the fp32 model's on the same input.
 import BERT
 import Checkpoint
 import Foundation
@@ -14,6 +17,7 @@ struct Options {
     var runs = 10
     var mlm = false
     var profile = false
+    var int8 = false
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -26,6 +30,7 @@ struct Options {
             case "--runs": runs = iterator.next().flatMap(Int.init) ?? runs
             case "--mlm": mlm = true
             case "--profile": profile = true
+            case "--int8": int8 = true
             default: fatalError("unknown argument \(flag)")
             }
         }
@@ -132,7 +137,8 @@ let architecture = options.mlm ? "BertForMaskedLM" : "BertModel"
 let c = config(options.shape, architecture: architecture)
 let source = RandomWeights(c)
 let loadStart = ContinuousClock.now
-let model = try EncoderModel(config: c, weights: WeightScope(source: source))
+let model = try EncoderModel(
+    config: c, weights: WeightScope(source: source), precision: options.int8 ? .int8 : .float32)
 let load = ContinuousClock.now - loadStart
 print("load: EncoderModel init (fuse QKV, pack weights): \(load.components.seconds * 1000 + load.components.attoseconds / 1_000_000_000_000_000) ms")
 var state: UInt32 = 99
@@ -142,12 +148,25 @@ let batch = EncoderBatch((0..<options.batch).map { _ in
         return 1000 + Int(state >> 20) % 20000
     })
 })
+if options.int8 {
+    guard model.precision == .int8 else { fatalError("--int8: this CPU has no AVX-512 VNNI") }
+    let reference = try EncoderModel(config: c, weights: WeightScope(source: RandomWeights(c)))
+    let exact = try reference.run(batch)[0].hidden.scalars, quantized = try model.run(batch)[0].hidden.scalars
+    var (dot, normA, normB, worst) = (0.0, 0.0, 0.0, 0.0)
+    for (a, b) in zip(exact, quantized) {
+        dot += Double(a) * Double(b)
+        normA += Double(a) * Double(a)
+        normB += Double(b) * Double(b)
+        worst = max(worst, Double(abs(a - b)))
+    }
+    print("int8: last hidden state vs fp32, cosine \(dot / (normA * normB).squareRoot()), max abs diff \(worst)")
+}
 if options.profile {
     setBLASThreads(options.threads.first ?? 1)
     profileKernels(c, tokens: options.tokens)
 }
 let work = flops(c, tokens: options.tokens, batch: options.batch, mlm: options.mlm)
-print("gemm: \(LinearWeight.packedKernelsAvailable ? "packed AVX-512 kernels (CKernels)" : "BLAS (no AVX-512)")")
+print("gemm: \(options.int8 ? "int8 AVX-512 VNNI kernels (CKernels)" : LinearWeight.packedKernelsAvailable ? "packed AVX-512 kernels (CKernels)" : "BLAS (no AVX-512)")")
 for threads in options.threads {
     // The packed kernels thread themselves; BLAS then only runs attention's small per-head products, on
     // the calling worker thread (nested BLAS threading there oversubscribes the cores).

@@ -2,7 +2,7 @@
 """Quality of the shipped models measured THROUGH THE DAEMON, with the evaluators of this folder.
 
   python3 Benchmarks/quality/through_daemon.py [--task ner|csc|qa|all] [--compare] [--bertd PATH]
-                                               [--socket PATH] [--models DIR]
+                                               [--socket PATH] [--models DIR] [--precision float32|int8]
 
 Starts `bertd` (release build by default) on a temporary socket with the models in --models (default
 Models/), or uses a running daemon with --socket, and sends each data set through the Python client
@@ -136,6 +136,8 @@ def main():
     ap.add_argument("--socket")
     ap.add_argument("--models", default=os.path.join(ROOT, "Models"))
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--precision", default="float32", choices=["float32", "int8"],
+                    help="the daemon's --precision (int8: 8-bit encoder weights)")
     a = ap.parse_args()
     tasks = ["ner", "csc", "qa"] if a.task == "all" else [a.task]
     daemon = None
@@ -143,7 +145,8 @@ def main():
     if socket is None:
         socket = os.path.join(tempfile.mkdtemp(prefix="bertd-quality-"), "bertd.sock")
         env = dict(os.environ, BERTD_MODELS=a.models)
-        daemon = subprocess.Popen([a.bertd, "--socket", socket, "--threads", str(a.threads), "--log-level", "warning"],
+        daemon = subprocess.Popen([a.bertd, "--socket", socket, "--threads", str(a.threads), "--precision", a.precision,
+                                   "--log-level", "warning"],
                                   env=env)
     client = None
     for _ in range(600):  # the socket file appears a moment before the daemon listens

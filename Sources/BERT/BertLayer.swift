@@ -12,6 +12,7 @@ struct LayerScratch {
     let scores: Tensor  // [threads, longest, longest] attention probabilities, one head per thread
     let segmentStarts: [Int32]  // sequence s is rows segmentStarts[s] ..< segmentStarts[s + 1]
     let threads: Int  // GEMM and attention threads
+    let quantization: QuantizationScratch  // activations of 8-bit products
 }
 
 // transformers BertSelfAttention (absolute positions, no cache). Query, key and value are fused into one
@@ -20,7 +21,7 @@ struct BertSelfAttention: Sendable {
     let qkv: Linear  // [3·hidden, hidden]
     let heads: Int
 
-    init(_ weights: WeightScope, config: ModelConfig) throws(CheckpointError) {
+    init(_ weights: WeightScope, config: ModelConfig, quantize: Bool) throws(CheckpointError) {
         let hidden = config.hiddenSize
         // Read as stored and packed once, fused: one GEMM computes query, key and value.
         let parts = try ["query", "key", "value"].map { name throws(CheckpointError) in
@@ -28,14 +29,14 @@ struct BertSelfAttention: Sendable {
              bias: try weights.scope(name).tensor("bias", shape: [hidden]))
         }
         qkv = Linear(
-            weight: LinearWeight(stacking: parts.map(\.weight)),
+            weight: LinearWeight(stacking: parts.map(\.weight), quantize: quantize),
             bias: concatenateRows(parts.map { $0.bias.reshaped([1, hidden]) }).reshaped([3 * hidden]))
         heads = config.numAttentionHeads
     }
 
     /// context = softmax(Q·Kᵀ/√d)·V per head and sequence
     func forward(_ context: Tensor, _ hidden: Tensor, _ s: LayerScratch) {
-        qkv.forward(s.qkv, hidden, threads: s.threads)  // [tokens, 3·hidden]
+        qkv.forward(s.qkv, hidden, threads: s.threads, scratch: s.quantization)  // [tokens, 3·hidden]
         selfAttention(
             context, qkv: s.qkv, scores: s.scores, segmentStarts: s.segmentStarts, heads: heads, threads: s.threads)
     }
@@ -46,14 +47,14 @@ struct BertSelfOutput: Sendable {
     let dense: Linear  // [hidden, hidden]
     let layerNorm: LayerNorm
 
-    init(_ weights: WeightScope, config: ModelConfig) throws(CheckpointError) {
-        dense = try Linear(weights.scope("dense"), in: config.hiddenSize, out: config.hiddenSize)
+    init(_ weights: WeightScope, config: ModelConfig, quantize: Bool) throws(CheckpointError) {
+        dense = try Linear(weights.scope("dense"), in: config.hiddenSize, out: config.hiddenSize, quantize: quantize)
         layerNorm = try LayerNorm(weights.scope("LayerNorm"), width: config.hiddenSize, eps: config.layerNormEps)
     }
 
     /// hidden = LayerNorm(context·Wᵀ + b + hidden)
     func forward(_ hidden: Tensor, _ context: Tensor, _ s: LayerScratch) {
-        dense.multiply(s.projected, context, threads: s.threads)  // [tokens, hidden]; bias added in LN
+        dense.multiply(s.projected, context, threads: s.threads, scratch: s.quantization)  // bias added in LN
         layerNorm.forward(hidden, s.projected, bias: dense.bias, residual: hidden, threads: s.threads)
     }
 }
@@ -63,9 +64,9 @@ struct BertAttention: Sendable {
     let selfAttention: BertSelfAttention
     let output: BertSelfOutput
 
-    init(_ weights: WeightScope, config: ModelConfig) throws(CheckpointError) {
-        selfAttention = try BertSelfAttention(weights.scope("self"), config: config)
-        output = try BertSelfOutput(weights.scope("output"), config: config)
+    init(_ weights: WeightScope, config: ModelConfig, quantize: Bool) throws(CheckpointError) {
+        selfAttention = try BertSelfAttention(weights.scope("self"), config: config, quantize: quantize)
+        output = try BertSelfOutput(weights.scope("output"), config: config, quantize: quantize)
     }
 
     /// hidden = LayerNorm(hidden + SelfOutput(SelfAttention(hidden)))
@@ -80,14 +81,15 @@ struct BertIntermediate: Sendable {
     let dense: Linear  // [intermediate, hidden]
     let activation: Activation
 
-    init(_ weights: WeightScope, config: ModelConfig) throws(CheckpointError) {
-        dense = try Linear(weights.scope("dense"), in: config.hiddenSize, out: config.intermediateSize)
+    init(_ weights: WeightScope, config: ModelConfig, quantize: Bool) throws(CheckpointError) {
+        dense = try Linear(
+            weights.scope("dense"), in: config.hiddenSize, out: config.intermediateSize, quantize: quantize)
         activation = config.hiddenAct
     }
 
     /// out[tokens, intermediate] = act(hidden·Wᵀ + b)
-    func forward(_ out: Tensor, _ hidden: Tensor, threads: Int) {
-        dense.forward(out, hidden, activation: activation, threads: threads)
+    func forward(_ out: Tensor, _ hidden: Tensor, _ s: LayerScratch) {
+        dense.forward(out, hidden, activation: activation, threads: s.threads, scratch: s.quantization)
     }
 }
 
@@ -96,14 +98,15 @@ struct BertOutput: Sendable {
     let dense: Linear  // [hidden, intermediate]
     let layerNorm: LayerNorm
 
-    init(_ weights: WeightScope, config: ModelConfig) throws(CheckpointError) {
-        dense = try Linear(weights.scope("dense"), in: config.intermediateSize, out: config.hiddenSize)
+    init(_ weights: WeightScope, config: ModelConfig, quantize: Bool) throws(CheckpointError) {
+        dense = try Linear(
+            weights.scope("dense"), in: config.intermediateSize, out: config.hiddenSize, quantize: quantize)
         layerNorm = try LayerNorm(weights.scope("LayerNorm"), width: config.hiddenSize, eps: config.layerNormEps)
     }
 
     /// hidden = LayerNorm(intermediate·Wᵀ + b + hidden)
     func forward(_ hidden: Tensor, _ intermediate: Tensor, _ s: LayerScratch) {
-        dense.multiply(s.projected, intermediate, threads: s.threads)  // [tokens, hidden]
+        dense.multiply(s.projected, intermediate, threads: s.threads, scratch: s.quantization)  // [tokens, hidden]
         layerNorm.forward(hidden, s.projected, bias: dense.bias, residual: hidden, threads: s.threads)
     }
 }
@@ -114,16 +117,16 @@ struct BertLayer: Sendable {
     let intermediate: BertIntermediate
     let output: BertOutput
 
-    init(_ weights: WeightScope, config: ModelConfig) throws(CheckpointError) {
-        attention = try BertAttention(weights.scope("attention"), config: config)
-        intermediate = try BertIntermediate(weights.scope("intermediate"), config: config)
-        output = try BertOutput(weights.scope("output"), config: config)
+    init(_ weights: WeightScope, config: ModelConfig, quantize: Bool) throws(CheckpointError) {
+        attention = try BertAttention(weights.scope("attention"), config: config, quantize: quantize)
+        intermediate = try BertIntermediate(weights.scope("intermediate"), config: config, quantize: quantize)
+        output = try BertOutput(weights.scope("output"), config: config, quantize: quantize)
     }
 
     /// hidden = Output(Intermediate(Attention(hidden))), in place.
     func forward(_ hidden: Tensor, _ s: LayerScratch) {
         attention.forward(hidden, s)
-        intermediate.forward(s.intermediate, hidden, threads: s.threads)  // [tokens, intermediate]
+        intermediate.forward(s.intermediate, hidden, s)  // [tokens, intermediate]
         output.forward(hidden, s.intermediate, s)
     }
 }
@@ -133,12 +136,12 @@ struct BertEncoder: Sendable {
     let layers: [BertLayer]
 
     /// Builds the layers in parallel: packing their weights is most of a model's load time.
-    init(_ weights: WeightScope, config: ModelConfig) throws(CheckpointError) {
+    init(_ weights: WeightScope, config: ModelConfig, quantize: Bool) throws(CheckpointError) {
         let count = config.numHiddenLayers
         let built = Mutex([Result<BertLayer, CheckpointError>?](repeating: nil, count: count))
         DispatchQueue.concurrentPerform(iterations: count) { index in
             let layer = Result { () throws(CheckpointError) -> BertLayer in
-                try BertLayer(weights.scope("layer.\(index)"), config: config)
+                try BertLayer(weights.scope("layer.\(index)"), config: config, quantize: quantize)
             }
             built.withLock { $0[index] = layer }
         }

@@ -6,8 +6,9 @@ struct Linear: Sendable {
     let weight: LinearWeight  // [out, in]
     let bias: Tensor  // [out]
 
-    init(_ weights: WeightScope, in inputs: Int, out outputs: Int) throws(CheckpointError) {
-        weight = LinearWeight(try weights.tensor("weight", shape: [outputs, inputs]))
+    /// - Parameter quantize: hold the weight in 8 bits (`WeightPrecision.int8`) where the CPU can.
+    init(_ weights: WeightScope, in inputs: Int, out outputs: Int, quantize: Bool = false) throws(CheckpointError) {
+        weight = LinearWeight(try weights.tensor("weight", shape: [outputs, inputs]), quantize: quantize)
         bias = try weights.tensor("bias", shape: [outputs])
     }
 
@@ -20,13 +21,15 @@ struct Linear: Sendable {
     var outputs: Int { weight.outputs }
 
     /// out[m, out] = act(x[m, in] · weightᵀ + bias)
-    func forward(_ out: Tensor, _ x: Tensor, activation: Activation? = nil, threads: Int = 1) {
-        linear(out, x, weight: weight, bias: bias, activation: activation, threads: threads)
+    func forward(
+        _ out: Tensor, _ x: Tensor, activation: Activation? = nil, threads: Int = 1, scratch: QuantizationScratch? = nil
+    ) {
+        linear(out, x, weight: weight, bias: bias, activation: activation, threads: threads, scratch: scratch)
     }
 
     /// out[m, out] = x[m, in] · weightᵀ (the bias left to a following fused kernel)
-    func multiply(_ out: Tensor, _ x: Tensor, threads: Int) {
-        linear(out, x, weight: weight, bias: nil, threads: threads)
+    func multiply(_ out: Tensor, _ x: Tensor, threads: Int, scratch: QuantizationScratch? = nil) {
+        linear(out, x, weight: weight, bias: nil, threads: threads, scratch: scratch)
     }
 }
 

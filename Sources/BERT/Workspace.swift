@@ -16,6 +16,8 @@ public final class Workspace {
     private(set) var projected = TensorStorage(zeroed: 0)  // [tokens, hidden]
     private(set) var intermediate = TensorStorage(zeroed: 0)  // [tokens, intermediate]
     private(set) var scores = TensorStorage(zeroed: 0)  // threads x attention scratch (see scoresCount)
+    /// Quantized activations for models held in 8 bits.
+    let quantization = QuantizationScratch()
     /// Threads each forward pass through this workspace uses for GEMMs and attention heads.
     public let threads: Int
 

@@ -14,11 +14,14 @@ public struct ModelSpec: Sendable, Equatable {
     public var name: String
     /// The directory holding config.json, vocab.txt and the weights.
     public var directory: String
+    /// How the encoder weights are held (`--precision`; 8-bit only where the CPU has the kernels).
+    public var precision: WeightPrecision = .float32
 
     /// A spec for `directory` served as `name`.
-    public init(name: String, directory: String) {
+    public init(name: String, directory: String, precision: WeightPrecision = .float32) {
         self.name = name
         self.directory = directory
+        self.precision = precision
     }
 
     /// Parses `NAME=DIR` (or just `DIR`, named after the folder).
@@ -58,7 +61,7 @@ public final class LoadedModel: Sendable {
         let started = ContinuousClock.now
         self.spec = spec
         let directory = URL(fileURLWithPath: spec.directory)
-        model = try EncoderModel.load(directory: spec.directory)
+        model = try EncoderModel.load(directory: spec.directory, precision: spec.precision)
         tokenizer = try BertTokenizer.load(directory: directory)
         queue = ModelQueue(model: model, name: spec.name, tokenBudget: tokenBudget, maxQueuedJobs: maxQueuedJobs,
                            threads: threads, workers: workers)

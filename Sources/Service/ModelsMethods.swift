@@ -35,6 +35,7 @@ extension BertdService {
             "hiddenSize": .integer(Int64(config.hiddenSize)),
             "layers": .integer(Int64(config.numHiddenLayers)),
             "loadSeconds": .double(loaded.loadSeconds),
+            "precision": .string(loaded.model.precision.rawValue),
             "queueDepth": .integer(Int64(loaded.queue.queueDepth)),
         ]
         object["licence"] = loaded.licence.map(JSON.string) ?? .null

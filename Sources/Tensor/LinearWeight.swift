@@ -15,27 +15,45 @@ public struct LinearWeight: Sendable {
     public let inputs: Int
     /// The packed copy, or nil when this CPU uses BLAS.
     let packed: TensorStorage?
+    /// The 8-bit form, when the weight was quantized (then it has no packed copy).
+    let quantized: QuantizedWeight?
 
     /// Whether this CPU runs the packed kernels.
     public static let packedKernelsAvailable = bertd_packed_gemm_available() != 0
 
     /// Prepares `weight` ([out, in]) for `linear`; `pack: false` keeps the BLAS path (for comparisons).
-    /// - Parameter keepOriginal: keep `weight` after packing (false when nobody else reads it, so the pages
-    ///   of a mapped file can be dropped).
-    public init(_ weight: Tensor, pack: Bool = LinearWeight.packedKernelsAvailable, keepOriginal: Bool = true) {
-        self.init(stacking: [weight], pack: pack, keepOriginal: keepOriginal)
+    /// - Parameters:
+    ///   - keepOriginal: keep `weight` after packing (false when nobody else reads it, so the pages of a
+    ///     mapped file can be dropped).
+    ///   - quantize: use 8-bit weights and activations where the CPU has the kernels (`QuantizedWeight`).
+    public init(
+        _ weight: Tensor, pack: Bool = LinearWeight.packedKernelsAvailable, keepOriginal: Bool = true,
+        quantize: Bool = false
+    ) {
+        self.init(stacking: [weight], pack: pack, keepOriginal: keepOriginal, quantize: quantize)
     }
 
     /// The weights `parts` ([out_i, in] each) stacked into one [Σ out_i, in] weight, such as query, key and
     /// value fused so one GEMM computes all three. Packed straight from the parts, with no concatenated copy;
     /// on the BLAS path the parts are concatenated (kept as `weight`).
-    public init(stacking parts: [Tensor], pack: Bool = LinearWeight.packedKernelsAvailable, keepOriginal: Bool = false) {
+    public init(
+        stacking parts: [Tensor], pack: Bool = LinearWeight.packedKernelsAvailable, keepOriginal: Bool = false,
+        quantize: Bool = false
+    ) {
         precondition(!parts.isEmpty && parts.allSatisfy { $0.shape.count == 2 }, "LinearWeight: parts must be [out, in]")
         let k = parts[0].columns
         precondition(parts.allSatisfy { $0.columns == k }, "LinearWeight: parts take different inputs")
         let n = parts.reduce(0) { $0 + $1.rows }
         outputs = n
         inputs = k
+        if quantize && QuantizedWeight.available {
+            quantized = QuantizedWeight(stacking: parts)
+            weight = parts.count == 1 && keepOriginal ? parts[0] : nil
+            packed = nil
+            for part in parts { part.storage.releasePages() }
+            return
+        }
+        quantized = nil
         guard pack && LinearWeight.packedKernelsAvailable else {
             weight = parts.count == 1 ? parts[0] : concatenateRows(parts)
             packed = nil
@@ -55,11 +73,17 @@ public struct LinearWeight: Sendable {
     }
 }
 
-/// out[m, n] = act(x[m, k] · weightᵀ[n, k] + bias[n]), the GEMM split over up to `threads` threads.
+/// out[m, n] = act(x[m, k] · weightᵀ[n, k] + bias[n]), the GEMM split over up to `threads` threads;
+/// `scratch` holds the quantized activations when the weight is 8-bit (fresh space when nil).
 public func linear(
     _ out: Tensor, _ x: Tensor, weight: LinearWeight, bias: Tensor?, activation: Activation? = nil,
-    threads: Int = 1
+    threads: Int = 1, scratch: QuantizationScratch? = nil
 ) {
+    if let quantized = weight.quantized {
+        linear(out, x, weight: quantized, bias: bias, activation: activation, threads: threads,
+               scratch: scratch ?? QuantizationScratch())
+        return
+    }
     guard let packed = weight.packed else {
         // Unpacked weights are always kept (only packed ones may drop their original).
         guard let original = weight.weight else { preconditionFailure("linear: weight has neither form") }
@@ -99,5 +123,53 @@ struct GEMMOperands: @unchecked Sendable {
     let out: UnsafeMutablePointer<Float>
     let x: UnsafeMutablePointer<Float>
     let packed: UnsafeMutablePointer<Float>
+    let bias: UnsafeMutablePointer<Float>?
+}
+
+/// out = act(x · weightᵀ + bias) through 8-bit products: x quantized per row into `scratch`, then the GEMM
+/// split over panel ranges like the fp32 one.
+func linear(
+    _ out: Tensor, _ x: Tensor, weight: QuantizedWeight, bias: Tensor?, activation: Activation?, threads: Int,
+    scratch: QuantizationScratch
+) {
+    let (m, k, n) = (x.rows, x.columns, weight.outputs)
+    precondition(weight.inputs == k, "linear: weight [\(weight.outputs), \(weight.inputs)] does not take \(x.shape)")
+    precondition(out.rows == m && out.columns == n, "linear: output \(out.shape) is not [\(m), \(n)]")
+    precondition(bias.map { $0.count == n } ?? true, "linear: bias does not have \(n) elements")
+    scratch.reserve(rows: m, inputs: k)
+    let values = scratch.values.bytes(UInt8.self), scales = scratch.scales.base
+    bertd_quantize_activations(values, scales, x.storage.base, Int32(k), Int32(m), Int32(k))
+    let panels = (n + Int(BERTD_PANEL) - 1) / Int(BERTD_PANEL)
+    let chunks = max(1, min(threads, panels, m * n * k / 4_000_000 + 1))
+    let operands = Int8GEMMOperands(
+        out: out.storage.base, values: values, scales: scales, packed: weight.packed.bytes(Int8.self),
+        weightScales: weight.scales.base, sums: weight.sums.bytes(Int32.self), bias: bias?.storage.base)
+    let chunk: @Sendable (Int) -> Void = { index in
+        let first = panels * index / chunks * Int(BERTD_PANEL)
+        let last = min(n, panels * (index + 1) / chunks * Int(BERTD_PANEL))
+        guard first < last else { return }
+        bertd_gemm_int8(
+            operands.out, Int32(n), operands.values, operands.scales, operands.packed, operands.weightScales,
+            operands.sums, Int32(m), Int32(n), Int32(k), Int32(first), Int32(last))
+        if operands.bias != nil || activation != nil {
+            Kernels.addBiasActivate(
+                operands.out, operands.bias, rows: m, ldx: n, columns: first..<last, activation: activation)
+        }
+    }
+    if chunks == 1 {
+        chunk(0)
+    } else {
+        DispatchQueue.concurrentPerform(iterations: chunks, execute: chunk)
+    }
+}
+
+/// The memory one 8-bit GEMM reads and writes, handed to worker threads that each write disjoint columns.
+struct Int8GEMMOperands: @unchecked Sendable {
+    let out: UnsafeMutablePointer<Float>
+    let values: UnsafeMutablePointer<UInt8>
+    let scales: UnsafeMutablePointer<Float>
+    let packed: UnsafeMutablePointer<Int8>
+    let weightScales: UnsafeMutablePointer<Float>
+    let sums: UnsafeMutablePointer<Int32>
     let bias: UnsafeMutablePointer<Float>?
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BERT
 
 @main
 struct Bertd: ParsableCommand {
@@ -12,3 +13,5 @@ struct Bertd: ParsableCommand {
         subcommands: [Serve.self, TokenizeCommand.self, InspectCommand.self, ForwardCommand.self],
         defaultSubcommand: Serve.self)
 }
+
+extension WeightPrecision: ExpressibleByArgument {}

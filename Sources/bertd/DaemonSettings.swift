@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import BERT
 import Logging
 import Service
 
@@ -10,6 +11,7 @@ struct DaemonSettings: Equatable {
     var models: [ModelSpec] = []
     var threads: Int?
     var workers: Int?
+    var precision = WeightPrecision.float32
     var tokenBudget = 4096
     var maxQueue = 256
     var logLevel = Logger.Level.info
@@ -21,7 +23,7 @@ struct DaemonSettings: Equatable {
 
     /// The keys a config file may hold (the flags' names in camel case).
     static let keys: Set<String> = [
-        "stdio", "socket", "models", "threads", "workers", "tokenBudget", "maxQueue", "logLevel", "maxMessageBytes",
+        "stdio", "socket", "models", "threads", "workers", "precision", "tokenBudget", "maxQueue", "logLevel", "maxMessageBytes",
         "maxBatchSize", "maxTexts", "maxChars", "gracePeriod",
     ]
 
@@ -58,6 +60,12 @@ struct DaemonSettings: Equatable {
         }
         threads = try reader.optional("threads", as: Int.self, in: 1...1024) ?? threads
         workers = try reader.optional("workers", as: Int.self, in: 1...64) ?? workers
+        if let name = try reader.optional("precision", as: String.self) {
+            guard let parsed = WeightPrecision(rawValue: name) else {
+                throw JSONDecodingError(path: "config.precision", message: "expected float32 or int8")
+            }
+            precision = parsed
+        }
         tokenBudget = try reader.optional("tokenBudget", as: Int.self, in: 1...) ?? tokenBudget
         maxQueue = try reader.optional("maxQueue", as: Int.self, in: 1...) ?? maxQueue
         if let level = try reader.optional("logLevel", as: String.self) {

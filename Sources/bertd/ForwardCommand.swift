@@ -22,11 +22,14 @@ struct ForwardCommand: ParsableCommand {
     @Flag(help: "Also print the last hidden states.")
     var hidden = false
 
+    @Option(help: "Encoder weights to load: float32 (default) or int8 (as `bertd --precision`).")
+    var precision: WeightPrecision = .float32
+
     func run() throws {
         let encoder: EncoderModel
         let tokenizer: BertTokenizer
         do {
-            encoder = try EncoderModel.load(directory: model)
+            encoder = try EncoderModel.load(directory: model, precision: precision)
             tokenizer = try BertTokenizer.load(directory: URL(fileURLWithPath: model))
         } catch {
             throw CommandFailure("cannot load \(model): \(error)")

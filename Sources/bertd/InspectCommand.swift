@@ -15,13 +15,16 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "List every tensor with its shape and stored dtype.")
     var tensors = false
 
+    @Option(help: "Encoder weights to load: float32 (default) or int8 (as `bertd --precision`).")
+    var precision: WeightPrecision = .float32
+
     func run() throws {
         let started = ContinuousClock.now
         let directory: ModelDirectory
         let encoder: EncoderModel
         do {
             directory = try ModelDirectory.load(directory: model)
-            encoder = try EncoderModel(config: directory.config, weights: directory.root)
+            encoder = try EncoderModel(config: directory.config, weights: directory.root, precision: precision)
         } catch {
             throw CommandFailure("cannot load \(model): \(error)")
         }
@@ -58,6 +61,7 @@ struct InspectCommand: ParsableCommand {
             "vocabSize": .integer(Int64(config.vocabSize)),
             "weightsFile": .string(directory.weightsPath),
             "format": .string(directory.format.rawValue),
+            "precision": .string(encoder.precision.rawValue),
             "dtypes": .object(JSONObject(dtypes.sorted { $0.key < $1.key }.map { ($0.key, .integer(Int64($0.value))) })),
             "parameters": .integer(Int64(parameters)),
             "sizeBytes": .integer(Int64(size)),

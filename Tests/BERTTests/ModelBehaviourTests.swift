@@ -195,3 +195,20 @@ let sample = EncoderInput(ids: [101, 791, 1921, 1921, 3698, 2523, 1962, 511, 102
         }
     }
 }
+
+/// 8-bit encoder weights (opt-in) stay close to the fp32 model; CPUs without AVX-512 VNNI keep fp32.
+@Test(arguments: ["bert-token", "electra-qa", "bert-mlm"])
+func int8PrecisionStaysCloseToFloat(_ name: String) throws {
+    let path = Fixtures.url("models/\(name)").path
+    let exact = try EncoderModel.load(directory: path)
+    let quantized = try EncoderModel.load(directory: path, precision: .int8)
+    #expect(exact.precision == .float32)
+    #expect(quantized.precision == (QuantizedWeight.available ? .int8 : .float32))
+    let batch = EncoderBatch([sample, EncoderInput(ids: [101, 872, 1962, 102])])
+    for (a, b) in zip(try exact.run(batch), try quantized.run(batch)) {
+        let x = a.hidden.scalars.map(Double.init), y = b.hidden.scalars.map(Double.init)
+        let dot = zip(x, y).reduce(0) { $0 + $1.0 * $1.1 }
+        let cosine = dot / (x.reduce(0) { $0 + $1 * $1 } * y.reduce(0) { $0 + $1 * $1 }).squareRoot()
+        #expect(cosine > 0.999, "\(name): cosine \(cosine)")
+    }
+}

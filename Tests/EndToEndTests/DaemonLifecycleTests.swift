@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import JSON
 import RPC
+import Tensor
 import Testing
 import TestSupport
 
@@ -97,21 +98,29 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("bertd.json")
         let model = Fixtures.url("models/bert-token").path
-        try Data(#"{"models": {"fromfile": "\#(model)"}, "maxTexts": 2, "logLevel": "warning"}"#.utf8).write(to: config)
+        try Data(#"{"models": {"fromfile": "\#(model)"}, "maxTexts": 2, "logLevel": "warning", "precision": "int8"}"#.utf8)
+            .write(to: config)
         let daemon = try DaemonProcess(arguments: ["--config", config.path, "--max-texts", "3"])
         defer { daemon.terminate() }
         let client = try daemon.connect()
         let models = try client.call("bertd/models")
         #expect(models["result"]?["models"]?[0]?["name"] == "fromfile")
+        // 8-bit weights where the CPU has AVX-512 VNNI, else float32.
+        let expected = QuantizedWeight.available ? "int8" : "float32"
+        #expect(models["result"]?["models"]?[0]?["precision"]?.stringValue == expected)
         let tooMany = try client.call("annotate/embed", id: 2, params: ["texts": ["a", "b", "c", "d"]])
         #expect(tooMany["error"]?["data"]?["limit"] == 3)
     }
 
-    @Test func badConfigFileExitsWithTheFieldNamed() throws {
+    @Test(arguments: [
+        (#"{"threads": "two"}"#, "config.threads: expected integer, got string"),
+        (#"{"precision": "int4"}"#, "config.precision: expected float32 or int8"),
+    ])
+    func badConfigFileExitsWithTheFieldNamed(_ content: String, _ expected: String) throws {
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("bad.json")
-        try Data(#"{"threads": "two"}"#.utf8).write(to: config)
+        try Data(content.utf8).write(to: config)
         let process = Process()
         process.executableURL = DaemonProcess.executable
         process.arguments = ["--config", config.path, "--socket", directory.appendingPathComponent("s").path]
@@ -121,6 +130,6 @@ import TestSupport
         process.waitUntilExit()
         #expect(process.terminationStatus == 2)
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(message.contains("config.threads: expected integer, got string"))
+        #expect(message.contains(expected), "\(message)")
     }
 }

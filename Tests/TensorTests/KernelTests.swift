@@ -272,3 +272,43 @@ func packedLinearMatchesNaive(_ shape: [Int]) {
         }
     }
 }
+
+// k not a multiple of 4, m over one 144-row block; CPUs without AVX-512 VNNI never choose the 8-bit path.
+@Test(.enabled(if: QuantizedWeight.available), arguments: [[1, 1, 1], [5, 7, 33], [13, 302, 70], [150, 96, 40]])
+func quantizedLinearMatchesItsDefinition(_ shape: [Int]) throws {
+    let (m, k, n) = (shape[0], shape[1], shape[2])
+    var numbers = Numbers(seed: UInt64(m * 5 + k * 3 + n))
+    let x = numbers.tensor([m, k]), w = numbers.tensor([n, k]), b = numbers.tensor([n])
+    // The definition, in exact arithmetic over the same 8-bit values: per-row symmetric scales for the
+    // weight, per-row scales and zero point 128 for the input (both rounded to nearest, ties to even).
+    func quantized(_ row: ArraySlice<Float>, multiplyByInverse: Bool) -> (scale: Double, values: [Double]) {
+        let largest = row.map(abs).max() ?? 0
+        let scale: Float = largest > 0 ? largest / 127 : 1
+        let inverse = 1 / scale
+        return (Double(scale), row.map { v in
+            Double(max(-127, min(127, (multiplyByInverse ? v * inverse : v / scale).rounded(.toNearestOrEven))))
+        })
+    }
+    let xs = x.scalars, ws = w.scalars
+    let rows = (0..<m).map { quantized(xs[($0 * k)..<(($0 + 1) * k)], multiplyByInverse: true) }
+    let columns = (0..<n).map { quantized(ws[($0 * k)..<(($0 + 1) * k)], multiplyByInverse: false) }
+    var expected = [Double]()
+    for i in 0..<m {
+        for j in 0..<n {
+            let dot = zip(rows[i].values, columns[j].values).reduce(0) { $0 + $1.0 * $1.1 }
+            expected.append(reference(.gelu, rows[i].scale * columns[j].scale * dot + Double(b.scalars[j])))
+        }
+    }
+    let exact = Tensor(zeros: [m, n])
+    linear(exact, x, weight: w, bias: b, activation: .gelu)
+    let weight = LinearWeight(w, quantize: true)
+    #expect(weight.quantized != nil && weight.packed == nil)
+    for threads in [1, 3] {
+        let out = Tensor(zeros: [m, n])
+        linear(out, x, weight: weight, bias: b, activation: .gelu, threads: threads, scratch: QuantizationScratch())
+        #expect(maxAbsDiff(out.scalars, expected) < 1e-4, "threads \(threads)")
+        // And the quantization error itself stays at its expected size (~4 standard deviations of k
+        // independent rounding errors of 1/254 of the ranges).
+        #expect(maxAbsDiff(out.scalars, exact.scalars.map(Double.init)) < 0.01 * Double(k).squareRoot() + 1e-3)
+    }
+}

@@ -4,6 +4,7 @@
 #define BERTD_CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// Output columns per packed panel.
 #define BERTD_PANEL 32
@@ -34,6 +35,27 @@ size_t bertd_attention_scratch_size(int n, int d);
 // Packs k and v into the GEMM layout in `scratch` (bertd_attention_scratch_size floats, 64-byte aligned).
 void bertd_attention_head(float *context, int ldc, const float *q, const float *k, const float *v, int ld,
                           int n, int d, float scale, float *scratch);
+
+/// 1 when this CPU runs the 8-bit GEMM below (AVX-512 VNNI), else 0.
+int bertd_int8_gemm_available(void);
+
+/// Bytes `bertd_quantize_weights` writes for a weight of `n` rows (outputs) and `k` columns (inputs).
+size_t bertd_int8_packed_size(int n, int k);
+
+/// Bytes per row of quantized activations for `k` inputs (k rounded up to a multiple of 4).
+size_t bertd_int8_row_stride(int k);
+
+// Symmetric per-row int8 of w[n, k] in 32-output panels of 4-byte input groups; scales[r] = max|w[r, :]| / 127
+// and sums[r] = Σ_k q[r, k], both with room for n rounded up to 32 (zero past n).
+void bertd_quantize_weights(int8_t *packed, float *scales, int32_t *sums, const float *w, int n, int k);
+
+// q[r, :] = round(x[r, :] / scales[r]) + 128 (uint8, row stride bertd_int8_row_stride(k), padded with 128),
+// scales[r] = max|x[r, :]| / 127.
+void bertd_quantize_activations(uint8_t *q, float *scales, const float *x, int ldx, int m, int k);
+
+// out[m, n0 ..< n1] ≈ x · wᵀ from the quantized forms above (n0 a multiple of 32; row stride ldo).
+void bertd_gemm_int8(float *out, int ldo, const uint8_t *xq, const float *xscales, const int8_t *packed,
+                     const float *wscales, const int32_t *wsums, int m, int n, int k, int n0, int n1);
 
 /// 1 when this CPU runs the vector element-wise kernels below (AVX-512F), else 0.
 int bertd_vector_kernels_available(void);
