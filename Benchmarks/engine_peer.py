@@ -4,7 +4,10 @@
 #
 # Pinned versions: torch==2.13.0+cpu transformers==4.57.6 onnxruntime==1.32.0 onnx==1.23.2
 # Usage: engine_peer.py [--shape base|small] [--tokens 128] [--batch 1] [--threads 1,2] [--runs 10] [--mlm] [--ort]
+#                       [--int8]
 # Prints `result engine=... median_ms=... gflops=...` lines in EngineBenchmark's format.
+# --int8 runs each peer's own dynamic quantization of the Linear layers to 8 bits (torch.ao quantize_dynamic,
+# qint8; onnxruntime.quantization.quantize_dynamic, QInt8 weights), as bertd --precision int8 does.
 import argparse
 import os
 import statistics
@@ -43,6 +46,7 @@ def median_ms(run, runs):
 
 def report(engine, args, threads, times, work):
     head = "mlm" if args.mlm else "encoder"
+    engine += "-int8" if args.int8 else ""
     ms, best = times
     print(f"result engine={engine} shape={args.shape} head={head} batch={args.batch} tokens={args.tokens} "
           f"threads={threads} median_ms={ms:.2f} min_ms={best:.2f} gflops={work / ms / 1e6:.1f}", flush=True)
@@ -57,6 +61,7 @@ def main():
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--mlm", action="store_true")
     parser.add_argument("--ort", action="store_true")
+    parser.add_argument("--int8", action="store_true", help="dynamic 8-bit quantization of the Linear layers")
     parser.add_argument("--onnx-cache", default=None, help="folder to keep exported models in between runs")
     args = parser.parse_args()
     threads = [int(t) for t in args.threads.split(",")]
@@ -64,6 +69,9 @@ def main():
     torch.manual_seed(0)
     c = config(args.shape)
     model = (BertForMaskedLM(c) if args.mlm else BertModel(c)).eval()
+    exported = model
+    if args.int8:
+        model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
     ids = torch.randint(1000, 21000, (args.batch, args.tokens))
     mask = torch.ones_like(ids)
     work = flops(c, args.tokens, args.batch, args.mlm)
@@ -84,10 +92,16 @@ def main():
         path = os.path.join(folder, f"{args.shape}-{'mlm' if args.mlm else 'encoder'}.onnx")
         if not os.path.exists(path):
             with torch.inference_mode():
-                torch.onnx.export(model, (ids, mask), path, input_names=["input_ids", "attention_mask"],
+                torch.onnx.export(exported, (ids, mask), path, input_names=["input_ids", "attention_mask"],
                                   output_names=["out"], opset_version=17, dynamo=False,
                                   dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
                                                 "attention_mask": {0: "batch", 1: "tokens"}})
+        if args.int8:
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+            quantized = path.replace(".onnx", ".int8.onnx")
+            if not os.path.exists(quantized):
+                quantize_dynamic(path, quantized, weight_type=QuantType.QInt8)
+            path = quantized
     except Exception as error:  # the exporter needs extra packages on some torch versions
         print(f"onnxruntime: skipped ({type(error).__name__}: {error})", file=sys.stderr)
         return
