@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #if defined(__x86_64__)
-#include <immintrin.h>
+#include "vector_math.h"
 #define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma")))
 #endif
 
@@ -93,7 +93,8 @@ TARGET void bertd_quantize_activations(uint8_t *q, float *scales, const float *x
 // tile[rows, 32] = dequantized (xq[rows, :] · panel): the whole of k in registers, then scaled once.
 static inline __attribute__((always_inline)) TARGET void micro(
     const int rows, float *out, int ldo, const uint8_t *xq, size_t ldq, const float *xscales,
-    const int8_t *panel, int g4, const float *wscales, const int32_t *wsums, __mmask16 mask0, __mmask16 mask1) {
+    const int8_t *panel, int g4, const float *wscales, const int32_t *wsums, __mmask16 mask0, __mmask16 mask1,
+    const float *bias, int gelu) {
     __m512i acc[MR][2];
     for (int r = 0; r < rows; r++) {
         acc[r][0] = _mm512_setzero_si512();
@@ -113,21 +114,27 @@ static inline __attribute__((always_inline)) TARGET void micro(
     __m512i offset0 = _mm512_slli_epi32(_mm512_loadu_si512((const void *)wsums), 7);  // 128 · Σ qw
     __m512i offset1 = _mm512_slli_epi32(_mm512_loadu_si512((const void *)(wsums + 16)), 7);
     __m512 ws0 = _mm512_loadu_ps(wscales), ws1 = _mm512_loadu_ps(wscales + 16);
+    __m512 bias0 = bias ? _mm512_maskz_loadu_ps(mask0, bias) : _mm512_setzero_ps();
+    __m512 bias1 = bias ? _mm512_maskz_loadu_ps(mask1, bias + 16) : _mm512_setzero_ps();
     for (int r = 0; r < rows; r++) {
         __m512 xs = _mm512_set1_ps(xscales[r]);
-        __m512 v0 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][0], offset0)), _mm512_mul_ps(ws0, xs));
-        __m512 v1 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][1], offset1)), _mm512_mul_ps(ws1, xs));
+        __m512 v0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][0], offset0)), _mm512_mul_ps(ws0, xs), bias0);
+        __m512 v1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][1], offset1)), _mm512_mul_ps(ws1, xs), bias1);
+        if (gelu) {
+            v0 = gelu512(v0);
+            v1 = gelu512(v1);
+        }
         _mm512_mask_storeu_ps(out + (size_t)r * ldo, mask0, v0);
         _mm512_mask_storeu_ps(out + (size_t)r * ldo + 16, mask1, v1);
     }
 }
 
 #define MICRO_CASE(R) \
-    case R: micro(R, out, ldo, xq, ldq, xscales, panel, g4, wscales, wsums, mask0, mask1); break;
+    case R: micro(R, out, ldo, xq, ldq, xscales, panel, g4, wscales, wsums, mask0, mask1, bias, gelu); break;
 
 static TARGET void micro_rows(int rows, float *out, int ldo, const uint8_t *xq, size_t ldq, const float *xscales,
                               const int8_t *panel, int g4, const float *wscales, const int32_t *wsums,
-                              __mmask16 mask0, __mmask16 mask1) {
+                              __mmask16 mask0, __mmask16 mask1, const float *bias, int gelu) {
     switch (rows) {
         MICRO_CASE(1) MICRO_CASE(2) MICRO_CASE(3) MICRO_CASE(4) MICRO_CASE(5) MICRO_CASE(6)
         MICRO_CASE(7) MICRO_CASE(8) MICRO_CASE(9) MICRO_CASE(10) MICRO_CASE(11) MICRO_CASE(12)
@@ -136,8 +143,10 @@ static TARGET void micro_rows(int rows, float *out, int ldo, const uint8_t *xq, 
 }
 
 TARGET void bertd_gemm_int8(float *out, int ldo, const uint8_t *xq, const float *xscales, const int8_t *packed,
-                            const float *wscales, const int32_t *wsums, int m, int n, int k, int n0, int n1) {
+                            const float *wscales, const int32_t *wsums, int m, int n, int k, int n0, int n1,
+                            const float *bias, int epilogue) {
     int g4 = groups(k);
+    int gelu = epilogue == BERTD_EPILOGUE_GELU;
     size_t ldq = bertd_int8_row_stride(k);
     for (int m0 = 0; m0 < m; m0 += MC) {
         int m1 = m - m0 < MC ? m : m0 + MC;
@@ -150,7 +159,7 @@ TARGET void bertd_gemm_int8(float *out, int ldo, const uint8_t *xq, const float 
             for (int r = m0; r < m1; r += MR) {
                 int rows = m1 - r < MR ? m1 - r : MR;
                 micro_rows(rows, out + (size_t)r * ldo + c, ldo, xq + (size_t)r * ldq, ldq, xscales + r, panel, g4,
-                           wscales + c, wsums + c, mask0, mask1);
+                           wscales + c, wsums + c, mask0, mask1, bias ? bias + c : 0, gelu);
             }
         }
     }
@@ -163,9 +172,10 @@ void bertd_quantize_activations(uint8_t *q, float *scales, const float *x, int l
     (void)q; (void)scales; (void)x; (void)ldx; (void)m; (void)k;
 }
 void bertd_gemm_int8(float *out, int ldo, const uint8_t *xq, const float *xscales, const int8_t *packed,
-                     const float *wscales, const int32_t *wsums, int m, int n, int k, int n0, int n1) {
+                     const float *wscales, const int32_t *wsums, int m, int n, int k, int n0, int n1,
+                     const float *bias, int epilogue) {
     (void)out; (void)ldo; (void)xq; (void)xscales; (void)packed; (void)wscales; (void)wsums;
-    (void)m; (void)n; (void)k; (void)n0; (void)n1;
+    (void)m; (void)n; (void)k; (void)n0; (void)n1; (void)bias; (void)epilogue;
 }
 
 #endif

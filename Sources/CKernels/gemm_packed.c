@@ -9,8 +9,8 @@
 #include <string.h>
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-#define TARGET __attribute__((target("avx512f,fma")))
+#include "vector_math.h"
+#define TARGET VECTOR_MATH_TARGET
 #endif
 
 // KC covers every input width of BERT-base/large in one pass: splitting k (KC = 256 or 512, so a panel slice
@@ -92,17 +92,18 @@ void bertd_attention_head(float *context, int ldc, const float *q, const float *
     float *packed_values = packed_keys + lines(bertd_packed_size(n, d));
     pack_rows_strided(packed_keys, n, d, k, ld, 0, n);  // the keys are the outputs of q · kᵀ
     pack_columns(packed_values, v, ld, n, d);           // value columns are the outputs of p · v
-    bertd_gemm_packed(scores, n, q, ld, packed_keys, n, n, d, 0, n);
+    bertd_gemm_packed(scores, n, q, ld, packed_keys, n, n, d, 0, n, 0, BERTD_EPILOGUE_NONE);
     bertd_softmax_rows(scores, n, n, n, scale);
-    bertd_gemm_packed(context, ldc, scores, n, packed_values, n, d, n, 0, d);
+    bertd_gemm_packed(context, ldc, scores, n, packed_values, n, d, n, 0, d, 0, BERTD_EPILOGUE_NONE);
 }
 
 #if defined(__x86_64__)
 
-// tile[rows, 32] (+)= x[rows, kc] · panel[kc, 32]; accumulate when `add`, mask the stored columns.
+// tile[rows, 32] (+)= x[rows, kc] · panel[kc, 32]; accumulate when `add`; on the last k block (`finish`) add
+// the bias and apply GELU while the tile is in registers; mask the stored columns.
 static inline __attribute__((always_inline)) TARGET void micro(
     const int rows, float *out, int ldo, const float *x, int ldx, const float *panel, int kc, int add,
-    __mmask16 mask0, __mmask16 mask1) {
+    __mmask16 mask0, __mmask16 mask1, int finish, const float *bias, int gelu) {
     __m512 acc[MR][2];
     for (int r = 0; r < rows; r++) {
         acc[r][0] = _mm512_setzero_ps();
@@ -117,11 +118,24 @@ static inline __attribute__((always_inline)) TARGET void micro(
             acc[r][1] = _mm512_fmadd_ps(a, b1, acc[r][1]);
         }
     }
+    __m512 bias0 = _mm512_setzero_ps(), bias1 = _mm512_setzero_ps();
+    if (finish && bias) {
+        bias0 = _mm512_maskz_loadu_ps(mask0, bias);
+        bias1 = _mm512_maskz_loadu_ps(mask1, bias + 16);
+    }
     for (int r = 0; r < rows; r++) {
         float *o = out + (size_t)r * ldo;
         if (add) {
             acc[r][0] = _mm512_add_ps(acc[r][0], _mm512_maskz_loadu_ps(mask0, o));
             acc[r][1] = _mm512_add_ps(acc[r][1], _mm512_maskz_loadu_ps(mask1, o + 16));
+        }
+        if (finish) {
+            acc[r][0] = _mm512_add_ps(acc[r][0], bias0);
+            acc[r][1] = _mm512_add_ps(acc[r][1], bias1);
+            if (gelu) {
+                acc[r][0] = gelu512(acc[r][0]);
+                acc[r][1] = gelu512(acc[r][1]);
+            }
         }
         _mm512_mask_storeu_ps(o, mask0, acc[r][0]);
         _mm512_mask_storeu_ps(o + 16, mask1, acc[r][1]);
@@ -129,10 +143,11 @@ static inline __attribute__((always_inline)) TARGET void micro(
 }
 
 #define MICRO_CASE(R) \
-    case R: micro(R, out, ldo, x, ldx, panel, kc, add, mask0, mask1); break;
+    case R: micro(R, out, ldo, x, ldx, panel, kc, add, mask0, mask1, finish, bias, gelu); break;
 
 static TARGET void micro_rows(int rows, float *out, int ldo, const float *x, int ldx, const float *panel,
-                              int kc, int add, __mmask16 mask0, __mmask16 mask1) {
+                              int kc, int add, __mmask16 mask0, __mmask16 mask1, int finish, const float *bias,
+                              int gelu) {
     switch (rows) {
         MICRO_CASE(1) MICRO_CASE(2) MICRO_CASE(3) MICRO_CASE(4) MICRO_CASE(5) MICRO_CASE(6)
         MICRO_CASE(7) MICRO_CASE(8) MICRO_CASE(9) MICRO_CASE(10) MICRO_CASE(11) MICRO_CASE(12)
@@ -141,9 +156,10 @@ static TARGET void micro_rows(int rows, float *out, int ldo, const float *x, int
 }
 
 static TARGET void gemm_avx512(float *out, int ldo, const float *x, int ldx, const float *packed,
-                               int m, int n, int k, int n0, int n1) {
+                               int m, int n, int k, int n0, int n1, const float *bias, int gelu) {
     for (int k0 = 0; k0 < k; k0 += KC) {
         int kc = k - k0 < KC ? k - k0 : KC;
+        int finish = k0 + kc == k;
         for (int m0 = 0; m0 < m; m0 += MC) {
             int m1 = m - m0 < MC ? m : m0 + MC;
             for (int c = n0; c < n1; c += BERTD_PANEL) {
@@ -155,7 +171,7 @@ static TARGET void gemm_avx512(float *out, int ldo, const float *x, int ldx, con
                 for (int r = m0; r < m1; r += MR) {
                     int rows = m1 - r < MR ? m1 - r : MR;
                     micro_rows(rows, out + (size_t)r * ldo + c, ldo, x + (size_t)r * ldx + k0, ldx, panel,
-                               kc, k0 > 0, mask0, mask1);
+                               kc, k0 > 0, mask0, mask1, finish, bias ? bias + c : 0, gelu);
                 }
             }
         }
@@ -165,18 +181,19 @@ static TARGET void gemm_avx512(float *out, int ldo, const float *x, int ldx, con
 #endif
 
 void bertd_gemm_packed(float *out, int ldo, const float *x, int ldx, const float *packed,
-                       int m, int n, int k, int n0, int n1) {
+                       int m, int n, int k, int n0, int n1, const float *bias, int epilogue) {
 #if defined(__x86_64__)
-    gemm_avx512(out, ldo, x, ldx, packed, m, n, k, n0, n1);
+    gemm_avx512(out, ldo, x, ldx, packed, m, n, k, n0, n1, bias, epilogue == BERTD_EPILOGUE_GELU);
 #else
-    // Portable fallback (never chosen when BLAS serves non-AVX-512 CPUs, kept for completeness).
+    // Portable fallback (never chosen when BLAS serves non-AVX-512 CPUs, kept for completeness); no GELU.
     for (int r = 0; r < m; r++) {
         for (int c = n0; c < n1 && c < n; c++) {
             const float *panel = packed + (size_t)(c / BERTD_PANEL) * BERTD_PANEL * k;
-            float sum = 0;
+            float sum = bias ? bias[c] : 0.0f;
             for (int kk = 0; kk < k; kk++) sum += x[(size_t)r * ldx + kk] * panel[(size_t)kk * BERTD_PANEL + c % BERTD_PANEL];
             out[(size_t)r * ldo + c] = sum;
         }
     }
+    (void)epilogue;
 #endif
 }

@@ -96,6 +96,7 @@ public func linear(
     precondition(bias.map { $0.count == n } ?? true, "linear: bias does not have \(n) elements")
     let panels = (n + Int(BERTD_PANEL) - 1) / Int(BERTD_PANEL)
     let chunks = max(1, min(threads, panels, m * n * k / 1_000_000 + 1))  // small products stay on one thread
+    let (epilogue, rest) = epilogue(for: activation)
     let operands = GEMMOperands(
         out: out.storage.base, x: x.storage.base, packed: packed.base, bias: bias?.storage.base)
     let chunk: @Sendable (Int) -> Void = { index in
@@ -105,10 +106,9 @@ public func linear(
         guard first < last else { return }
         bertd_gemm_packed(
             operands.out, Int32(n), operands.x, Int32(k), operands.packed, Int32(m), Int32(n), Int32(k),
-            Int32(first), Int32(last))
-        if operands.bias != nil || activation != nil {
-            Kernels.addBiasActivate(
-                operands.out, operands.bias, rows: m, ldx: n, columns: first..<last, activation: activation)
+            Int32(first), Int32(last), operands.bias, epilogue)
+        if let rest {
+            Kernels.addBiasActivate(operands.out, nil, rows: m, ldx: n, columns: first..<last, activation: rest)
         }
     }
     if chunks == 1 {
@@ -141,6 +141,7 @@ func linear(
     bertd_quantize_activations(values, scales, x.storage.base, Int32(k), Int32(m), Int32(k))
     let panels = (n + Int(BERTD_PANEL) - 1) / Int(BERTD_PANEL)
     let chunks = max(1, min(threads, panels, m * n * k / 4_000_000 + 1))
+    let (epilogue, rest) = epilogue(for: activation)
     let operands = Int8GEMMOperands(
         out: out.storage.base, values: values, scales: scales, packed: weight.packed.bytes(Int8.self),
         weightScales: weight.scales.base, sums: weight.sums.bytes(Int32.self), bias: bias?.storage.base)
@@ -150,10 +151,9 @@ func linear(
         guard first < last else { return }
         bertd_gemm_int8(
             operands.out, Int32(n), operands.values, operands.scales, operands.packed, operands.weightScales,
-            operands.sums, Int32(m), Int32(n), Int32(k), Int32(first), Int32(last))
-        if operands.bias != nil || activation != nil {
-            Kernels.addBiasActivate(
-                operands.out, operands.bias, rows: m, ldx: n, columns: first..<last, activation: activation)
+            operands.sums, Int32(m), Int32(n), Int32(k), Int32(first), Int32(last), operands.bias, epilogue)
+        if let rest {
+            Kernels.addBiasActivate(operands.out, nil, rows: m, ldx: n, columns: first..<last, activation: rest)
         }
     }
     if chunks == 1 {
@@ -172,4 +172,10 @@ struct Int8GEMMOperands: @unchecked Sendable {
     let weightScales: UnsafeMutablePointer<Float>
     let sums: UnsafeMutablePointer<Int32>
     let bias: UnsafeMutablePointer<Float>?
+}
+
+/// What the GEMM kernels apply to their output tiles themselves (bias always; GELU), and the activation
+/// left for a pass over the output afterwards.
+private func epilogue(for activation: Activation?) -> (Int32, Activation?) {
+    activation == .gelu ? (Int32(BERTD_EPILOGUE_GELU), nil) : (Int32(BERTD_EPILOGUE_NONE), activation)
 }

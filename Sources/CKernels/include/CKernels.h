@@ -23,9 +23,13 @@ void bertd_pack_weights(float *packed, const float *w, int n, int k);
 // being concatenated.
 void bertd_pack_rows(float *packed, int total, int k, const float *w, int first, int n);
 
-// out[m, n0 ..< n1] = x[m, k] · wᵀ[n0 ..< n1, k]   (w packed; n0 a multiple of 32; row strides ldo, ldx)
+/// What a GEMM applies to its output tiles before storing them.
+enum { BERTD_EPILOGUE_NONE = 0, BERTD_EPILOGUE_GELU = 1 };
+
+// out[m, n0 ..< n1] = f(x[m, k] · wᵀ[n0 ..< n1, k] + bias)   (w packed; n0 a multiple of 32; row strides
+// ldo, ldx; bias may be NULL; f = identity or erf GELU per `epilogue`)
 void bertd_gemm_packed(float *out, int ldo, const float *x, int ldx, const float *packed,
-                       int m, int n, int k, int n0, int n1);
+                       int m, int n, int k, int n0, int n1, const float *bias, int epilogue);
 
 /// Floats of scratch `bertd_attention_head` needs for `n` tokens and head size `d`.
 size_t bertd_attention_scratch_size(int n, int d);
@@ -53,9 +57,11 @@ void bertd_quantize_weights(int8_t *packed, float *scales, int32_t *sums, const 
 // scales[r] = max|x[r, :]| / 127.
 void bertd_quantize_activations(uint8_t *q, float *scales, const float *x, int ldx, int m, int k);
 
-// out[m, n0 ..< n1] ≈ x · wᵀ from the quantized forms above (n0 a multiple of 32; row stride ldo).
+// out[m, n0 ..< n1] ≈ f(x · wᵀ + bias) from the quantized forms above (n0 a multiple of 32; row stride ldo;
+// bias and epilogue as bertd_gemm_packed).
 void bertd_gemm_int8(float *out, int ldo, const uint8_t *xq, const float *xscales, const int8_t *packed,
-                     const float *wscales, const int32_t *wsums, int m, int n, int k, int n0, int n1);
+                     const float *wscales, const int32_t *wsums, int m, int n, int k, int n0, int n1,
+                     const float *bias, int epilogue);
 
 /// 1 when this CPU runs the vector element-wise kernels below (AVX-512F), else 0.
 int bertd_vector_kernels_available(void);
