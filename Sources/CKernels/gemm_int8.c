@@ -72,7 +72,7 @@ TARGET void bertd_quantize_activations(uint8_t *q, float *scales, const float *x
         uint8_t *out = q + (size_t)r * ldq;
         __m512 largest = _mm512_setzero_ps();
         for (int c = 0; c < k; c += 16) {
-            __mmask16 mask = k - c >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (k - c)) - 1);
+            __mmask16 mask = lane_mask(k - c);
             largest = _mm512_max_ps(largest, _mm512_abs_ps(_mm512_maskz_loadu_ps(mask, row + c)));
         }
         float top = _mm512_reduce_max_ps(largest);
@@ -80,7 +80,7 @@ TARGET void bertd_quantize_activations(uint8_t *q, float *scales, const float *x
         scales[r] = scale;
         __m512 inverse = _mm512_set1_ps(1.0f / scale);
         for (int c = 0; c < k; c += 16) {
-            __mmask16 mask = k - c >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (k - c)) - 1);
+            __mmask16 mask = lane_mask(k - c);
             __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, row + c), inverse));
             v = _mm512_add_epi32(v, _mm512_set1_epi32(128));
             v = _mm512_max_epi32(_mm512_min_epi32(v, _mm512_set1_epi32(255)), _mm512_set1_epi32(1));
@@ -152,10 +152,8 @@ TARGET void bertd_gemm_int8(float *out, int ldo, const uint8_t *xq, const float 
         int m1 = m - m0 < MC ? m : m0 + MC;
         for (int c = n0; c < n1; c += BERTD_PANEL) {
             const int8_t *panel = packed + (size_t)c * g4 * 4;
-            int valid = (n1 < n ? n1 : n) - c;
-            if (valid > BERTD_PANEL) valid = BERTD_PANEL;
-            __mmask16 mask0 = valid >= 16 ? 0xFFFF : (__mmask16)((1u << valid) - 1);
-            __mmask16 mask1 = valid >= 32 ? 0xFFFF : valid <= 16 ? 0 : (__mmask16)((1u << (valid - 16)) - 1);
+            __mmask16 mask0, mask1;
+            panel_masks(c, n1 < n ? n1 : n, &mask0, &mask1);
             for (int r = m0; r < m1; r += MR) {
                 int rows = m1 - r < MR ? m1 - r : MR;
                 micro_rows(rows, out + (size_t)r * ldo + c, ldo, xq + (size_t)r * ldq, ldq, xscales + r, panel, g4,

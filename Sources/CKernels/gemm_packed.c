@@ -164,10 +164,8 @@ static TARGET void gemm_avx512(float *out, int ldo, const float *x, int ldx, con
             int m1 = m - m0 < MC ? m : m0 + MC;
             for (int c = n0; c < n1; c += BERTD_PANEL) {
                 const float *panel = packed + (size_t)c * k + (size_t)k0 * BERTD_PANEL;
-                int valid = (n1 < n ? n1 : n) - c;
-                if (valid > BERTD_PANEL) valid = BERTD_PANEL;
-                __mmask16 mask0 = valid >= 16 ? 0xFFFF : (__mmask16)((1u << valid) - 1);
-                __mmask16 mask1 = valid >= 32 ? 0xFFFF : valid <= 16 ? 0 : (__mmask16)((1u << (valid - 16)) - 1);
+                __mmask16 mask0, mask1;
+                panel_masks(c, n1 < n ? n1 : n, &mask0, &mask1);
                 for (int r = m0; r < m1; r += MR) {
                     int rows = m1 - r < MR ? m1 - r : MR;
                     micro_rows(rows, out + (size_t)r * ldo + c, ldo, x + (size_t)r * ldx + k0, ldx, panel,

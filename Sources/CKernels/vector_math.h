@@ -8,6 +8,17 @@
 
 #define VECTOR_MATH_TARGET __attribute__((target("avx512f,fma")))
 
+// The first `lanes` of 16 lanes (all of them for 16 or more, none for 0 or fewer).
+static inline __mmask16 lane_mask(int lanes) {
+    return lanes >= 16 ? (__mmask16)0xFFFF : lanes <= 0 ? (__mmask16)0 : (__mmask16)((1u << lanes) - 1);
+}
+
+// The valid columns of the 32-column output panel starting at column c, where columns end at `end`.
+static inline void panel_masks(int c, int end, __mmask16 *low, __mmask16 *high) {
+    *low = lane_mask(end - c);
+    *high = lane_mask(end - c - 16);
+}
+
 // e^x, Cephes expf: x = n·ln2 + r, degree-6 polynomial in r, scaled by 2ⁿ (results ~1e-38 below -87.3).
 static inline __attribute__((always_inline)) VECTOR_MATH_TARGET __m512 exp512(__m512 x) {
     x = _mm512_max_ps(x, _mm512_set1_ps(-87.33654f));

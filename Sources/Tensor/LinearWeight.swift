@@ -99,22 +99,10 @@ public func linear(
     let (epilogue, rest) = epilogue(for: activation)
     let operands = GEMMOperands(
         out: out.storage.base, x: x.storage.base, packed: packed.base, bias: bias?.storage.base)
-    let chunk: @Sendable (Int) -> Void = { index in
-        // Contiguous panel ranges; the bias and activation pass runs on the same columns while they are hot.
-        let first = panels * index / chunks * Int(BERTD_PANEL)
-        let last = min(n, panels * (index + 1) / chunks * Int(BERTD_PANEL))
-        guard first < last else { return }
+    splitPanels(out: operands.out, rows: m, columns: n, chunks: chunks, rest: rest) { first, last in
         bertd_gemm_packed(
             operands.out, Int32(n), operands.x, Int32(k), operands.packed, Int32(m), Int32(n), Int32(k),
             Int32(first), Int32(last), operands.bias, epilogue)
-        if let rest {
-            Kernels.addBiasActivate(operands.out, nil, rows: m, ldx: n, columns: first..<last, activation: rest)
-        }
-    }
-    if chunks == 1 {
-        chunk(0)
-    } else {
-        DispatchQueue.concurrentPerform(iterations: chunks, execute: chunk)
     }
 }
 
@@ -145,21 +133,10 @@ func linear(
     let operands = Int8GEMMOperands(
         out: out.storage.base, values: values, scales: scales, packed: weight.packed.bytes(Int8.self),
         weightScales: weight.scales.base, sums: weight.sums.bytes(Int32.self), bias: bias?.storage.base)
-    let chunk: @Sendable (Int) -> Void = { index in
-        let first = panels * index / chunks * Int(BERTD_PANEL)
-        let last = min(n, panels * (index + 1) / chunks * Int(BERTD_PANEL))
-        guard first < last else { return }
+    splitPanels(out: operands.out, rows: m, columns: n, chunks: chunks, rest: rest) { first, last in
         bertd_gemm_int8(
             operands.out, Int32(n), operands.values, operands.scales, operands.packed, operands.weightScales,
             operands.sums, Int32(m), Int32(n), Int32(k), Int32(first), Int32(last), operands.bias, epilogue)
-        if let rest {
-            Kernels.addBiasActivate(operands.out, nil, rows: m, ldx: n, columns: first..<last, activation: rest)
-        }
-    }
-    if chunks == 1 {
-        chunk(0)
-    } else {
-        DispatchQueue.concurrentPerform(iterations: chunks, execute: chunk)
     }
 }
 
@@ -172,6 +149,31 @@ struct Int8GEMMOperands: @unchecked Sendable {
     let weightScales: UnsafeMutablePointer<Float>
     let sums: UnsafeMutablePointer<Int32>
     let bias: UnsafeMutablePointer<Float>?
+}
+
+/// Runs `gemm(first, last)` on contiguous ranges of whole 32-column panels of out[rows, columns], one range
+/// per chunk (each on its own thread), then the activation the kernel did not apply, on the same columns
+/// while they are hot.
+private func splitPanels(
+    out: UnsafeMutablePointer<Float>, rows: Int, columns: Int, chunks: Int, rest: Activation?,
+    gemm: @Sendable (Int, Int) -> Void
+) {
+    let panels = (columns + Int(BERTD_PANEL) - 1) / Int(BERTD_PANEL)
+    let output = OutputPointer(base: out)
+    splitOverThreads(chunks) { index in
+        let first = panels * index / chunks * Int(BERTD_PANEL)
+        let last = min(columns, panels * (index + 1) / chunks * Int(BERTD_PANEL))
+        guard first < last else { return }
+        gemm(first, last)
+        if let rest {
+            Kernels.addBiasActivate(output.base, nil, rows: rows, ldx: columns, columns: first..<last, activation: rest)
+        }
+    }
+}
+
+/// A GEMM's output, written by worker threads in disjoint columns.
+private struct OutputPointer: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Float>
 }
 
 /// What the GEMM kernels apply to their output tiles themselves (bias always; GELU), and the activation

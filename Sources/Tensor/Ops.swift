@@ -50,10 +50,15 @@ public func layerNorm(
             residual: operands.residual.map { ConstPointer($0 + offset) }, gamma: operands.gamma,
             beta: operands.beta, rows: last - first, columns: columns, eps: eps)
     }
+    splitOverThreads(chunks, chunk)
+}
+
+/// Runs `work(0 ..< chunks)`, each index on its own thread (the calling thread alone for one chunk).
+func splitOverThreads(_ chunks: Int, _ work: @Sendable (Int) -> Void) {
     if chunks == 1 {
-        chunk(0)
+        work(0)
     } else {
-        DispatchQueue.concurrentPerform(iterations: chunks, execute: chunk)
+        DispatchQueue.concurrentPerform(iterations: chunks, execute: work)
     }
 }
 
@@ -153,11 +158,7 @@ public func selfAttention(
                 headSize: headSize, hidden: hidden)
         }
     }
-    if chunks == 1 {
-        work(0)
-    } else {
-        DispatchQueue.concurrentPerform(iterations: chunks, execute: work)
-    }
+    splitOverThreads(chunks, work)
 }
 
 /// The memory one attention call reads and writes; worker threads write disjoint heads.
