@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Quality of the shipped models measured THROUGH THE DAEMON, with the evaluators of this folder.
 
-  python3 Benchmarks/quality/through_daemon.py [--task ner|csc|qa|all] [--compare] [--bertd PATH]
+  python3 Benchmarks/quality/through_daemon.py [--task ner|csc|qa|cws|all] [--compare] [--bertd PATH]
                                                [--socket PATH] [--models DIR] [--precision float32|int8]
 
 Starts `bertd` (release build by default) on a temporary socket with the models in --models (default
@@ -88,6 +88,32 @@ class DaemonQA:
         return out
 
 
+class DaemonCWS:
+    """Word spans as cws_eval.py expects: per text [(start, end_exclusive)] in code points."""
+
+    def __init__(self, client, model="cws"):
+        self.client, self.model = client, model
+
+    def __call__(self, texts):
+        chunks = [{"texts": texts[k:k + BATCH], "model": self.model} for k in range(0, len(texts), BATCH)]
+        out = []
+        for result in pipelined(self.client, "annotate/segment", chunks):
+            out += [[(w["start"], w["end"]) for w in words] for words in result["words"]]
+        return out
+
+
+def run_cws(client, compare, models):
+    import cws_eval
+    corpus = cws_eval.read_corpus()
+    print(cws_eval.report("through bertd", cws_eval.evaluate(DaemonCWS(client), corpus)))
+    if compare:
+        # transformers runs one paragraph at a time: the parity check uses the first 2,000.
+        subset = corpus[:2000]
+        print(cws_eval.report("through bertd", cws_eval.evaluate(DaemonCWS(client), subset)))
+        ref = cws_eval.evaluate(cws_eval.TransformersCWS(os.path.join(models, "cws")), subset)
+        print(cws_eval.report("transformers", ref))
+
+
 def run_ner(client, compare, models):
     import common
     import ner_eval
@@ -130,7 +156,7 @@ def run_qa(client, compare, models):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--task", default="all", choices=["ner", "csc", "qa", "all"])
+    ap.add_argument("--task", default="all", choices=["ner", "csc", "qa", "cws", "all"])
     ap.add_argument("--compare", action="store_true")
     ap.add_argument("--bertd", default=os.path.join(ROOT, ".build", "release", "bertd"))
     ap.add_argument("--socket")
@@ -139,7 +165,7 @@ def main():
     ap.add_argument("--precision", default="float32", choices=["float32", "int8"],
                     help="the daemon's --precision (int8: 8-bit encoder weights)")
     a = ap.parse_args()
-    tasks = ["ner", "csc", "qa"] if a.task == "all" else [a.task]
+    tasks = ["ner", "csc", "qa", "cws"] if a.task == "all" else [a.task]
     daemon = None
     socket = a.socket
     if socket is None:
@@ -164,7 +190,7 @@ def main():
                 if task not in loaded:
                     print(f"{task}: no model named {task} is loaded; skipped")
                     continue
-                {"ner": run_ner, "csc": run_csc, "qa": run_qa}[task](client, a.compare, a.models)
+                {"ner": run_ner, "csc": run_csc, "qa": run_qa, "cws": run_cws}[task](client, a.compare, a.models)
     finally:
         if daemon:
             daemon.terminate()

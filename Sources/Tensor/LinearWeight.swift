@@ -5,7 +5,8 @@ import Dispatch
 ///
 /// On CPUs with AVX-512 the weight is copied into panels of 32 outputs (inputs innermost), so the kernel
 /// streams it without the per-call packing BLAS does (14% of a bert-base forward pass with OpenBLAS).
-/// Elsewhere the stored weight is used through BLAS as is, and nothing is copied.
+/// Elsewhere the stored weight is used through BLAS as is, and nothing is copied. Asked to, it is
+/// quantized to 8 bits instead (`QuantizedWeight`, AVX-512 VNNI).
 public struct LinearWeight: Sendable {
     /// The weight as stored, [out, in]; nil when it was packed and the caller let it go.
     public let weight: Tensor?
