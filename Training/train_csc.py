@@ -190,6 +190,9 @@ def main():
     ap.add_argument("--ckpt", default=os.path.join(common.HERE, "runs", "csc_ckpt.pt"))
     ap.add_argument("--out", default="csc")
     ap.add_argument("--resume", default="", help="start from this checkpoint's weights (fresh optimizer/schedule)")
+    ap.add_argument("--init-from", default="",
+                    help="start from an exported model directory (e.g. Models/csc, F16 weights loaded as fp32; "
+                         "fresh optimizer/schedule), when the run's .pt checkpoints are not at hand")
     ap.add_argument("--export-from", default="", help="skip training: export this checkpoint (runs/csc_ckpt.pt)")
     a = ap.parse_args()
     common.set_threads(a.threads)
@@ -262,6 +265,17 @@ def main():
         ck = torch.load(a.resume, map_location="cpu", weights_only=True)
         model.load_state_dict(ck["model"])
         print(f"resumed weights from {a.resume} (step {ck['step']} of that run)", flush=True)
+    if a.init_from:
+        src_model = ElectraForMaskedLM.from_pretrained(a.init_from, dtype=torch.float32)
+        res = model.load_state_dict(src_model.state_dict(), strict=False)
+        bad = [k for k in res.missing_keys + res.unexpected_keys if not k.endswith("position_ids")]
+        if bad:
+            raise RuntimeError(f"--init-from {a.init_from}: mismatched keys {bad}")
+        assert model.generator_lm_head.weight.data_ptr() == model.electra.embeddings.word_embeddings.weight.data_ptr()
+        del src_model
+        print(f"initialised from {a.init_from} (fp32 copy of its weights)", flush=True)
+        if a.eval_every and a.eval_every < a.steps:
+            dev_eval("start")
     if a.export_from:
         ck = torch.load(a.export_from, map_location="cpu", weights_only=True)
         model.load_state_dict(ck["model"])
@@ -312,6 +326,10 @@ def main():
              "candidates": {c: "".join(o) for c, o in sorted(cands.items())}}
     resumed = (" --resume, continuing a 4000-step run of the same command with --seed 1 --lr 3e-4 --head-lr 1e-3"
                if a.resume else "")
+    if a.init_from:
+        resumed = (f" --init-from {os.path.relpath(os.path.abspath(a.init_from), common.REPO)}, continuing the "
+                   "earlier model: 4000 steps of the same command with --seed 1 --lr 3e-4 --head-lr 1e-3, then 2000 "
+                   "with --seed 2 --lr 1.5e-4 --head-lr 5e-4")
     notice = f"""Task: Chinese spelling correction (character substitution), ElectraForMaskedLM layout; decode with
 candidates.json (softmax restricted to each character's candidate set).
 Trained by Training/train_csc.py (--steps {a.steps} --batch {a.batch} --lr {a.lr} --head-lr {a.head_lr}

@@ -8,7 +8,19 @@ tag transitions followed by strict span extraction.
 Split: Training/common.py cluener_split (line ids shuffled by random.Random(20201); first 10% = dev, which is
 used only for evaluation).
 
-    nice -n 19 python Training/train_ner.py --scheme BIOES --epochs 16 --lr 3e-4 --seed 1
+Weight averaging (--ema D [D ...]): an exponential moving average of all weights, updated after every
+optimizer step (decay min(D, (1 + n) / (10 + n)) at update n, as in TensorFlow's ExponentialMovingAverage),
+is kept next to the raw weights (the second term governs for the first ~9000 updates whatever D is: over a
+16-epoch run, 4848 updates, the EMA is an average of roughly the last 10% of the updates, weighted towards the
+most recent); both are evaluated on dev at every evaluation, and the first EMA (not the
+raw weights) is what gets exported / saved. The EMA consumes no random numbers, so the raw-weight trajectory
+is the same as without it.
+Checkpoint averaging (--avg-from E [E ...]): the uniform average of the weights at the end of epochs E..last
+(for each E given), evaluated likewise; the first one is exported (it takes precedence over --ema).
+
+    # the shipped Models/ner (see Training/README.md: the stopping epoch was chosen on the dev split)
+    OMP_WAIT_POLICY=PASSIVE nice -n 19 python Training/train_ner.py --scheme BIOES --epochs 16 --stop-after 8 \
+        --lr 4e-4 --head-lr 1e-3 --seed 1 --ema 0.999 --eval-every 4 --threads 1
 """
 import argparse
 import math
@@ -69,8 +81,100 @@ def batches(data, bs, rng):
         yield ids, att, y
 
 
+class EMA:
+    """Exponential moving average of a model's floating-point state (parameters and float buffers)."""
+
+    def __init__(self, model, decay):
+        self.decay, self.n = decay, 0
+        self.keys = [k for k, v in model.state_dict().items() if v.dtype.is_floating_point]
+        sd = model.state_dict()
+        self.shadow = [sd[k].detach().clone() for k in self.keys]
+
+    @torch.no_grad()
+    def update(self, model):
+        self.n += 1
+        d = min(self.decay, (1 + self.n) / (10 + self.n))
+        sd = model.state_dict()
+        cur = [sd[k].detach() for k in self.keys]
+        torch._foreach_mul_(self.shadow, d)
+        torch._foreach_add_(self.shadow, cur, alpha=1 - d)
+
+    @torch.no_grad()
+    def copy_to(self, model):
+        sd = model.state_dict()
+        for k, v in zip(self.keys, self.shadow):
+            sd[k].copy_(v)
+
+
+class EpochAverage:
+    """Uniform average of the weights at the end of epochs `start`, start+1, ... (checkpoint averaging)."""
+
+    def __init__(self, model, start):
+        self.start, self.n = start, 0
+        self.keys = [k for k, v in model.state_dict().items() if v.dtype.is_floating_point]
+        self.shadow = None
+
+    @torch.no_grad()
+    def add(self, model, epoch):
+        if epoch < self.start:
+            return
+        sd = model.state_dict()
+        cur = [sd[k].detach() for k in self.keys]
+        self.n += 1
+        if self.shadow is None:
+            self.shadow = [t.clone() for t in cur]
+        else:  # running mean: s += (x - s) / n
+            diff = torch._foreach_sub(cur, self.shadow)
+            torch._foreach_add_(self.shadow, diff, alpha=1.0 / self.n)
+
+    @torch.no_grad()
+    def copy_to(self, model):
+        sd = model.state_dict()
+        for k, v in zip(self.keys, self.shadow):
+            sd[k].copy_(v)
+
+
+class Swapped:
+    """`with Swapped(model, ema):` the model holds the EMA weights inside the block, its own weights after."""
+
+    def __init__(self, model, ema):
+        self.model, self.ema = model, ema
+
+    def __enter__(self):
+        if self.ema is not None:
+            sd = self.model.state_dict()
+            self.backup = {k: sd[k].detach().clone() for k in self.ema.keys}
+            self.ema.copy_to(self.model)
+        return self.model
+
+    def __exit__(self, *exc):
+        if self.ema is not None:
+            with torch.no_grad():
+                sd = self.model.state_dict()
+                for k, v in self.backup.items():
+                    sd[k].copy_(v)
+        return False
+
+
+def dev_report(model, tok, labels, dev, emas):
+    """One line: dev P/R/F1 for the raw weights and each EMA, strict-argmax and Viterbi decoding."""
+    model.eval()
+    parts = []
+    avgs = [(f"avg{e.start}-", e) for e in emas if isinstance(e, EpochAverage) and e.n]
+    emas = [(f"ema{e.decay:g}", e) for e in emas if isinstance(e, EMA)]
+    for name, ema in [("raw", None)] + avgs + emas:
+        with Swapped(model, ema):
+            for dec in ("strict", "viterbi"):
+                pred = InMemory(model, tok, labels)
+                pred.viterbi_decode = dec == "viterbi"
+                r = ner_eval.evaluate(pred, dev)
+                parts.append(f"{name}/{dec} P {r['precision']:.4f} R {r['recall']:.4f} F1 {r['f1']:.4f}")
+    model.train()
+    return " | ".join(parts)
+
+
 def main():
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description="Fine-tune LTP tiny for CLUENER2020 NER and export Models/<out>/.")
     ap.add_argument("--scheme", default="BIOES", choices=["BIOES", "BIO"])
     ap.add_argument("--epochs", type=int, default=16)
     ap.add_argument("--lr", type=float, default=3e-4)
@@ -80,7 +184,16 @@ def main():
     ap.add_argument("--warmup", type=float, default=0.06)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--eval-every", type=int, default=4)
+    ap.add_argument("--eval-every", type=int, default=4, help="dev evaluation every N epochs (and at the end)")
+    ap.add_argument("--ema", type=float, nargs="*", default=[],
+                    help="EMA decay(s) of the weights, e.g. 0.999 (effective decay at update n: min(D, (1+n)/(10+n))); "
+                         "all are evaluated, the FIRST is exported (default: none, the raw final weights are exported)")
+    ap.add_argument("--avg-from", type=int, nargs="*", default=[],
+                    help="checkpoint averaging: uniform average of the weights at the end of epochs E..last, for "
+                         "each E given; all are evaluated, the FIRST is exported (before any --ema)")
+    ap.add_argument("--stop-after", type=int, default=0,
+                    help="stop after this many epochs of the --epochs schedule (the learning rate still follows the "
+                         "schedule for --epochs: a truncated run, not a shorter one); 0 = train all --epochs")
     ap.add_argument("--limit", type=int, default=0, help="train on the first N rows only (smoke test)")
     ap.add_argument("--out", default="ner", help="Models/<out>; empty = do not export")
     ap.add_argument("--save-encoder", default="", help="also save the fp32 model here (for QA warm start)")
@@ -113,9 +226,12 @@ def main():
                              {"params": head, "lr": a.head_lr, "weight_decay": 0.0}])
     steps = a.epochs * math.ceil(len(data) / a.batch)
     sched = get_linear_schedule_with_warmup(opt, int(a.warmup * steps), steps)
+    emas = [EMA(model, d) for d in a.ema]
+    avgs = [EpochAverage(model, e) for e in a.avg_from]
     t0 = time.time()
     step = 0
-    for ep in range(1, a.epochs + 1):
+    last = a.stop_after or a.epochs
+    for ep in range(1, last + 1):
         model.train()
         tot, n = 0.0, 0
         for ids, att, y in batches(data, a.batch, rng):
@@ -123,22 +239,33 @@ def main():
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step(); sched.step(); opt.zero_grad()
+            for e in emas:
+                e.update(model)
             tot += loss.item(); n += 1; step += 1
+        for av in avgs:
+            av.add(model, ep)
         msg = f"epoch {ep}/{a.epochs} loss {tot / n:.4f} [{time.time() - t0:.0f}s]"
-        if ep % a.eval_every == 0 or ep == a.epochs:
-            model.eval()
-            res = ner_eval.evaluate(InMemory(model, tok, labels), dev)
-            msg += f" dev (viterbi) P {res['precision']:.4f} R {res['recall']:.4f} F1 {res['f1']:.4f}"
+        if ep % a.eval_every == 0 or ep == last:
+            msg += " dev: " + dev_report(model, tok, labels, dev, avgs + emas)
         print(msg, flush=True)
     train_s = time.time() - t0
     model.eval()
+    exported = "raw final weights"
+    if avgs:
+        avgs[0].copy_to(model)
+        exported = f"the average of the weights at the end of epochs {avgs[0].start}-{last}"
+    elif emas:
+        emas[0].copy_to(model)
+        exported = f"the EMA of the weights (decay {emas[0].decay:g})"
+    print(f"exporting {exported}", flush=True)
     if a.save_encoder:
         model.save_pretrained(a.save_encoder)
     if a.out:
         out = common.export(model, a.out, f"""Task: named-entity recognition, CLUENER2020's 10 types, {a.scheme} tags (decode: per-token argmax,
 then strict span extraction; Benchmarks/quality/ner_eval.py also has a Viterbi over allowed transitions).
 Fine-tuned by Training/train_ner.py (--scheme {a.scheme} --epochs {a.epochs} --lr {a.lr} --head-lr {a.head_lr}
---batch {a.batch} --max-len {a.max_len} --seed {a.seed}) on 90% of CLUENER2020 train
+--batch {a.batch} --max-len {a.max_len} --seed {a.seed}{f" --stop-after {a.stop_after}" if a.stop_after else ""}{"".join(f" --avg-from {e}" for e in a.avg_from[:1])}{"".join(f" --ema {e:g}" for e in a.ema[:1])};
+exported: {exported}) on 90% of CLUENER2020 train
 (https://github.com/CLUEbenchmark/CLUENER2020, via hemingkx/CLUENER2020; CLUE benchmark, research use).
 """)
         # evaluate the shipped F16 file exactly as users load it
