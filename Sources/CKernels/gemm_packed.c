@@ -20,8 +20,14 @@ enum { KC = 4096, MC = 144, MR = 12 };
 
 int bertd_packed_gemm_available(void) {
 #if defined(__x86_64__)
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f");
+    static int known = -1;  // the CPU does not change: ask once (packing calls this per panel, on many threads)
+    int available = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (available < 0) {
+        __builtin_cpu_init();
+        available = __builtin_cpu_supports("avx512f") ? 1 : 0;
+        __atomic_store_n(&known, available, __ATOMIC_RELAXED);
+    }
+    return available;
 #else
     return 0;
 #endif
@@ -32,6 +38,23 @@ size_t bertd_packed_size(int n, int k) {
     return panels * BERTD_PANEL * (size_t)k;
 }
 
+#if defined(__x86_64__)
+// One whole panel: row kk of the panel is element kk of 32 source rows ldw floats apart, fetched by two
+// 16-lane gathers (the source lines stay in L1 across kk), so the copy runs at memory speed.
+static TARGET void pack_full_panel(float *panel, const float *source, int ldw, int k) {
+    __m512i rows = _mm512_mullo_epi32(
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(ldw));
+    const float *upper = source + (size_t)16 * ldw;
+    // Streaming stores: the panel is written once at load and read much later, so it need not be read
+    // into the cache first (panel rows are 128 bytes, 64-byte aligned).
+    for (int kk = 0; kk < k; kk++) {
+        _mm512_stream_ps(panel + (size_t)kk * BERTD_PANEL, _mm512_i32gather_ps(rows, source + kk, 4));
+        _mm512_stream_ps(panel + (size_t)kk * BERTD_PANEL + 16, _mm512_i32gather_ps(rows, upper + kk, 4));
+    }
+    _mm_sfence();
+}
+#endif
+
 // bertd_pack_rows with source rows ldw floats apart.
 static void pack_rows_strided(float *packed, int total, int k, const float *w, int ldw, int first, int n) {
     int last = first + n;
@@ -39,6 +62,13 @@ static void pack_rows_strided(float *packed, int total, int k, const float *w, i
         float *panel = packed + (size_t)p * BERTD_PANEL * k;
         int j0 = first > p * BERTD_PANEL ? first - p * BERTD_PANEL : 0;
         int j1 = last < (p + 1) * BERTD_PANEL ? last - p * BERTD_PANEL : BERTD_PANEL;
+#if defined(__x86_64__)
+        // 16 x ldw must stay within int32 gather offsets.
+        if (j0 == 0 && j1 == BERTD_PANEL && (size_t)ldw * 16 < ((size_t)1 << 31) && bertd_packed_gemm_available()) {
+            pack_full_panel(panel, w + (size_t)(p * BERTD_PANEL - first) * ldw, ldw, k);
+            continue;
+        }
+#endif
         // The part holding the matrix's last row also zeroes the lanes past it.
         int padded = last == total ? BERTD_PANEL : j1;
         // 16 inputs at a time: one cache line of each source row, a 16 x 32 block of the panel.
