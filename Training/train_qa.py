@@ -19,6 +19,7 @@ import argparse
 import math
 import os
 import random
+import shlex
 import sys
 import time
 
@@ -215,13 +216,15 @@ def main():
         torch.save(model.state_dict(), a.save_state)
     if a.out:
         kinds = set(a.synthetic.split(",")) - {"none"}
+        argv = [x for i, x in enumerate(sys.argv[1:]) if x != "--notice" and (i == 0 or sys.argv[i] != "--notice")]
+        argv += ["--notice", "<the text below>"] if a.notice else []
         data = ["CMRC 2018 (trial + half of dev_part1; https://github.com/ymcui/cmrc2018, CC BY-SA 4.0)"]
         if "ctx" in kinds:
             data.append("synthetic cloze questions over those training CMRC contexts (Training/qa_synth.py)")
         if kinds & {"cloze", "template"}:
             data.append("synthetic questions over CLUENER2020 train entities (CLUE benchmark, research use)")
         out = common.export(model, a.out, f"""Task: extractive question answering (span start/end logits), windows of {a.max_len} tokens, stride {a.stride}.
-Trained by Training/train_qa.py {" ".join(sys.argv[1:])}
+Trained by Training/train_qa.py {shlex.join(argv)}
 on {"; ".join(data)}.
 {a.notice}
 """)
