@@ -12,8 +12,10 @@ plus synthetic questions (--synthetic, comma-separated):
 Prints held-out EM/F1 after every epoch.
 
     # two stages (see Training/README.md, qa)
-    nice -n 19 python Training/train_qa.py --init Models/ner --synthetic ctx --epochs 2 --save-state Training/runs/qa_s1.pt --out ''
-    nice -n 19 python Training/train_qa.py --init Training/runs/qa_s1.pt --synthetic none --epochs 6
+    nice -n 19 python Training/train_qa.py --init Models/ner --synthetic ctx --epochs 1 --lr 3e-4 --seed 1 \
+        --threads 1 --save-state Training/runs/qa_s1.pt --out ''
+    nice -n 19 python Training/train_qa.py --init Training/runs/qa_s1.pt --synthetic none --epochs 5 --lr 2e-4 \
+        --seed 2 --threads 1 --out qa
 """
 import argparse
 import math
@@ -134,7 +136,7 @@ def batches(feats, bs, rng):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--init", default=os.path.join(common.HERE, "runs", "ner_fp32"),
+    ap.add_argument("--init", default=os.path.join(common.MODELS, "ner"),
                     help="dir with model.safetensors (its electra.* tensors), 'ltp', or a --save-state file (.pt)")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--lr", type=float, default=3e-4)
