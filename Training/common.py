@@ -209,12 +209,18 @@ def cmrc_examples(articles):
     return ex
 
 
-def cmrc_split(seed=2018):
-    """(train examples, held-out examples): all of the trial set + half of dev_part1's articles for training,
+def cmrc_split_articles(seed=2018):
+    """(train articles, held-out articles): all of the trial set + half of dev_part1's articles for training,
     the other half (article indices shuffled with random.Random(seed), first half) held out."""
     dev = read_cmrc("dev_part1")
     idx = list(range(len(dev)))
     random.Random(seed).shuffle(idx)
     held = set(idx[:len(dev) // 2])
-    train = cmrc_examples(read_cmrc("trial")) + cmrc_examples([a for i, a in enumerate(dev) if i not in held])
-    return train, cmrc_examples([a for i, a in enumerate(dev) if i in held])
+    train = read_cmrc("trial") + [a for i, a in enumerate(dev) if i not in held]
+    return train, [a for i, a in enumerate(dev) if i in held]
+
+
+def cmrc_split(seed=2018):
+    """(train examples, held-out examples) of cmrc_split_articles."""
+    train, held = cmrc_split_articles(seed)
+    return cmrc_examples(train), cmrc_examples(held)

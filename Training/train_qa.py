@@ -1,16 +1,27 @@
 """Extractive QA -> Models/qa/ (ElectraForQuestionAnswering), windows of 256 tokens, stride 128.
 
-Start: the NER-tuned encoder (train_ner.py --save-encoder DIR), or LTP tiny's backbone with --init ltp.
+Start (--init): a directory with model.safetensors (e.g. Models/ner or train_ner.py --save-encoder DIR; its
+`electra.*` tensors), LTP tiny's backbone ('ltp'), or a state file of an earlier run (--save-state; the whole
+QA model, head included), for a second stage.
 Data: CMRC 2018 trial + half of dev_part1 (common.cmrc_split; the other half is held out for evaluation),
-plus synthetic typed-entity questions from the CLUENER2020 training split (NER dev split excluded): for each
-text and entity type with exactly one entity of that type, a template question per type, answer = the span.
+plus synthetic questions (--synthetic, comma-separated):
+  template  typed-entity template questions over the CLUENER2020 training split (NER dev split excluded);
+  cloze     CLUENER train entities replaced by a wh-phrase of their type in their surroundings;
+  ctx       cloze questions over the TRAINING CMRC contexts (qa_synth.py: entities, dates, numbers, ordinals,
+            titles, Latin runs, "X位于/又称/是Y" objects; never a held-out context).
+Prints held-out EM/F1 after every epoch.
 
-    nice -n 19 python Training/train_qa.py --init Training/runs/ner_fp32 --epochs 2 --seed 1
+    # two stages (see Training/README.md, qa)
+    nice -n 19 python Training/train_qa.py --init Models/ner --synthetic ctx --epochs 1 --lr 3e-4 --seed 1 \
+        --threads 1 --save-state Training/runs/qa_s1.pt --out ''
+    nice -n 19 python Training/train_qa.py --init Training/runs/qa_s1.pt --synthetic none --epochs 5 --lr 2e-4 \
+        --seed 2 --threads 1 --out qa
 """
 import argparse
 import math
 import os
 import random
+import shlex
 import sys
 import time
 
@@ -124,28 +135,45 @@ def batches(feats, bs, rng):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--init", default=os.path.join(common.HERE, "runs", "ner_fp32"), help="dir or 'ltp'")
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--init", default=os.path.join(common.MODELS, "ner"),
+                    help="dir with model.safetensors (its electra.* tensors), 'ltp', or a --save-state file (.pt)")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--warmup", type=float, default=0.06, help="warm-up fraction of the steps (linear decay after)")
     ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--max-len", type=int, default=256)
-    ap.add_argument("--stride", type=int, default=128)
-    ap.add_argument("--neg-keep", type=float, default=0.3)
-    ap.add_argument("--synthetic", default="cloze", choices=["none", "template", "cloze"],
-                    help="extra questions from CLUENER train entities: type templates or cloze questions")
+    ap.add_argument("--max-len", type=int, default=256, help="window length in tokens (question + context)")
+    ap.add_argument("--stride", type=int, default=128, help="tokens shared by consecutive windows")
+    ap.add_argument("--neg-keep", type=float, default=0.3, help="fraction of windows without the answer kept ([CLS])")
+    ap.add_argument("--synthetic", default="cloze",
+                    help="comma-separated: none, template, cloze (CLUENER), ctx (training CMRC contexts)")
+    ap.add_argument("--cloze-limit", type=int, default=6000, help="CLUENER cloze questions kept")
+    ap.add_argument("--ctx-per-context", type=int, default=8, help="ctx cloze questions per training context")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--limit", type=int, default=0)
-    ap.add_argument("--out", default="qa")
+    ap.add_argument("--limit", type=int, default=0, help="debug: at most this many training questions")
+    ap.add_argument("--save-state", default="", help="write the fp32 state dict here at the end (for --init)")
+    ap.add_argument("--notice", default="", help="extra NOTICE text (e.g. how the --init state was made)")
+    ap.add_argument("--out", default="qa", help="export to Models/<out> ('' = no export)")
     a = ap.parse_args()
     common.set_threads(a.threads)
     common.seed_everything(a.seed)
     rng = random.Random(a.seed)
     tok = common.tokenizer()
     train, held = common.cmrc_split()
-    syn = {"none": lambda: [], "template": lambda: synthetic_questions(rng),
-           "cloze": lambda: cloze_questions(rng)}[a.synthetic]()
+    syn = []
+    for kind in a.synthetic.split(","):
+        if kind == "template":
+            syn += synthetic_questions(rng)
+        elif kind == "cloze":
+            syn += cloze_questions(rng, limit=a.cloze_limit)
+        elif kind == "ctx":
+            import qa_synth
+            syn += qa_synth.cmrc_context_cloze(rng, per_context=a.ctx_per_context)
+        elif kind != "none":
+            raise SystemExit(f"unknown --synthetic kind {kind}")
+    held_ctx = {e["context"] for e in held}
+    assert not any(e["context"] in held_ctx for e in train + syn), "a held-out context in the training data"
     exs = train + syn
     if a.limit:
         rng.shuffle(exs); exs = exs[:a.limit]; held = held[:a.limit // 4]
@@ -156,6 +184,8 @@ def main():
     model = ElectraForQuestionAnswering(cfg)
     if a.init == "ltp":
         common.load_backbone_into(model, allowed_missing_prefixes=("qa_outputs.",))
+    elif a.init.endswith(".pt"):
+        model.load_state_dict(torch.load(a.init, map_location="cpu", weights_only=True))
     else:
         from safetensors.torch import load_file
         p = os.path.join(a.init, "model.safetensors")
@@ -163,7 +193,7 @@ def main():
         common.load_backbone_into(model, sd, allowed_missing_prefixes=("qa_outputs.",))
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
     steps = a.epochs * math.ceil(len(feats) / a.batch)
-    sched = get_linear_schedule_with_warmup(opt, int(0.06 * steps), steps)
+    sched = get_linear_schedule_with_warmup(opt, int(a.warmup * steps), steps)
     t0 = time.time()
     for ep in range(1, a.epochs + 1):
         model.train()
@@ -182,11 +212,23 @@ def main():
         print(f"epoch {ep}/{a.epochs} loss {tot / max(n, 1):.3f} held-out EM {res['em']:.1f} F1 {res['f1']:.1f} "
               f"[{time.time() - t0:.0f}s]", flush=True)
     train_s = time.time() - t0
+    print(f"trained {train_s / 60:.1f} min", flush=True)
+    if a.save_state:
+        os.makedirs(os.path.dirname(os.path.abspath(a.save_state)), exist_ok=True)
+        torch.save(model.state_dict(), a.save_state)
     if a.out:
-        out = common.export(model, a.out, f"""Task: extractive question answering (span start/end logits), windows of {a.max_len} tokens.
-Trained by Training/train_qa.py (--init {os.path.basename(a.init)} --synthetic {a.synthetic} --epochs {a.epochs} --lr {a.lr} --seed {a.seed})
-from the NER-tuned encoder on CMRC 2018 (trial + half of dev_part1; https://github.com/ymcui/cmrc2018,
-CC BY-SA 4.0) and on {a.synthetic} questions over CLUENER2020 train entities (CLUE benchmark, research use).
+        kinds = set(a.synthetic.split(",")) - {"none"}
+        argv = [x for i, x in enumerate(sys.argv[1:]) if x != "--notice" and (i == 0 or sys.argv[i] != "--notice")]
+        argv += ["--notice", "<the text below>"] if a.notice else []
+        data = ["CMRC 2018 (trial + half of dev_part1; https://github.com/ymcui/cmrc2018, CC BY-SA 4.0)"]
+        if "ctx" in kinds:
+            data.append("synthetic cloze questions over those training CMRC contexts (Training/qa_synth.py)")
+        if kinds & {"cloze", "template"}:
+            data.append("synthetic questions over CLUENER2020 train entities (CLUE benchmark, research use)")
+        out = common.export(model, a.out, f"""Task: extractive question answering (span start/end logits), windows of {a.max_len} tokens, stride {a.stride}.
+Trained by Training/train_qa.py {shlex.join(argv)}
+on {"; ".join(data)}.
+{a.notice}
 """)
         res = qa_eval.evaluate(qa_eval.TransformersQA(out, threads=a.threads), held)
         print(f"EXPORTED {out}: held-out EM {res['em']:.1f} F1 {res['f1']:.1f}; train {train_s / 60:.1f} min; "

@@ -8,7 +8,7 @@ random.Random(2018); the first half of the shuffled articles are held out).
 Function boundary: predict(list of (question, context)) -> per pair the best answer (start, end_exclusive)
 in character offsets of the context, or None.
 
-    python Benchmarks/quality/qa_eval.py --model Models/qa
+    python Benchmarks/quality/qa_eval.py --model Models/qa [--decoding logits|pipeline]
 """
 import argparse
 import os
@@ -114,6 +114,29 @@ class TransformersQA:
         return [b[1] for b in best]
 
 
+class PipelineQA:
+    """transformers' QuestionAnsweringPipeline (the decoding bertd's annotate/answer reproduces): per window a
+    softmax over the context tokens and [CLS], spans scored by start x end probability, answers aligned to
+    whole words, equal answers merged by adding their scores over the windows; top 1, no empty answer."""
+
+    def __init__(self, model_dir=None, threads=2, max_len=256, stride=128, max_answer=30, model=None, tok=None):
+        from transformers import BertTokenizerFast, ElectraForQuestionAnswering, pipeline
+        torch.set_num_threads(threads)
+        tok = tok or BertTokenizerFast.from_pretrained(model_dir)
+        model = model or ElectraForQuestionAnswering.from_pretrained(model_dir, dtype=torch.float32)
+        self.pipe = pipeline("question-answering", model=model.eval(), tokenizer=tok, device=-1)
+        self.kw = dict(max_seq_len=max_len, doc_stride=stride, max_answer_len=max_answer, top_k=1,
+                       max_question_len=64)
+
+    def __call__(self, pairs):
+        out = []
+        for q, c in pairs:
+            r = self.pipe(question=q, context=c, **self.kw)
+            r = r[0] if isinstance(r, list) else r
+            out.append((r["start"], r["end"]) if r and r["end"] > r["start"] else None)
+        return out
+
+
 def evaluate(predict, examples, batch=64):
     """examples: list of dicts {question, context, answers: [text...]}. Returns EM, F1 (x100)."""
     t0 = time.time()
@@ -135,11 +158,15 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=os.path.join(ROOT, "Models", "qa"))
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--decoding", default="logits", choices=["logits", "pipeline"],
+                    help="logits: best start+end logit sum over all windows (training-time monitor); pipeline: "
+                         "transformers' QuestionAnsweringPipeline, the decoding bertd reproduces")
     a = ap.parse_args()
     _, held = common.cmrc_split()
-    res = evaluate(TransformersQA(a.model, threads=a.threads), held)
-    print(f"CMRC 2018 held-out (half of dev_part1, {res['questions']} questions): EM {res['em']:.1f} "
-          f"F1 {res['f1']:.1f} ({res['questions_per_s']:.0f} q/s)")
+    cls = TransformersQA if a.decoding == "logits" else PipelineQA
+    res = evaluate(cls(a.model, threads=a.threads), held)
+    print(f"CMRC 2018 held-out (half of dev_part1, {res['questions']} questions), {a.decoding} decoding: "
+          f"EM {res['em']:.1f} F1 {res['f1']:.1f} ({res['questions_per_s']:.0f} q/s)")
 
 
 if __name__ == "__main__":
