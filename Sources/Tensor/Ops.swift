@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 import Dispatch
 // Safe entry points to the kernels: shapes are checked here (a mismatch is a programming error, so it
 // traps), then the pointer kernels in Kernels.swift do the arithmetic. Matrices are row-major 2-D tensors;
@@ -53,12 +54,21 @@ public func layerNorm(
     splitOverThreads(chunks, chunk)
 }
 
-/// Runs `work(0 ..< chunks)`, each index on its own thread (the calling thread alone for one chunk).
+/// Runs `work(0 ..< chunks)` on CKernels' pool of spinning threads and the calling thread (the calling thread
+/// alone for one chunk): back-to-back loops of a forward pass start without waking sleeping threads.
 func splitOverThreads(_ chunks: Int, _ work: @Sendable (Int) -> Void) {
-    if chunks == 1 {
+    guard chunks > 1 else {
         work(0)
-    } else {
-        DispatchQueue.concurrentPerform(iterations: chunks, execute: work)
+        return
+    }
+    withoutActuallyEscaping(work) { work in
+        var closure = work
+        withUnsafeMutablePointer(to: &closure) { pointer in
+            bertd_parallel_for(Int32(chunks), { context, index in
+                guard let context else { return }
+                context.assumingMemoryBound(to: (@Sendable (Int) -> Void).self).pointee(Int(index))
+            }, pointer)
+        }
     }
 }
 

@@ -312,3 +312,30 @@ func quantizedLinearMatchesItsDefinition(_ shape: [Int]) throws {
         #expect(maxAbsDiff(out.scalars, exact.scalars.map(Double.init)) < 0.01 * Double(k).squareRoot() + 1e-3)
     }
 }
+
+@Test func parallelLoopsRunEveryChunkOnceEvenWhenCallersOverlap() async {
+    // Four callers at once: one gets the pool, the others run their chunks themselves; all must be exact.
+    await withTaskGroup(of: Bool.self) { group in
+        for caller in 0..<4 {
+            group.addTask {
+                for round in 0..<200 {
+                    let chunks = 1 + (caller + round) % 7
+                    let counts = UnsafeMutablePointer<Int>.allocate(capacity: chunks)
+                    counts.initialize(repeating: 0, count: chunks)
+                    let hits = ChunkCounts(base: counts)
+                    splitOverThreads(chunks) { index in hits.base[index] += 1 }
+                    let exact = (0..<chunks).allSatisfy { counts[$0] == 1 }
+                    counts.deallocate()
+                    if !exact { return false }
+                }
+                return true
+            }
+        }
+        for await exact in group { #expect(exact) }
+    }
+}
+
+/// Per-chunk counters written by the chunks of one loop (each chunk its own slot).
+private struct ChunkCounts: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Int>
+}

@@ -40,6 +40,10 @@ size_t bertd_attention_scratch_size(int n, int d);
 void bertd_attention_head(float *context, int ldc, const float *q, const float *k, const float *v, int ld,
                           int n, int d, float scale, float *scratch);
 
+// body(context, i) for i in 0 ..< chunks, spread over a pool of spinning worker threads and the caller;
+// returns when all are done. One loop runs at a time: a concurrent caller runs its chunks itself.
+void bertd_parallel_for(int chunks, void (*body)(void *context, int index), void *context);
+
 /// 1 when this CPU runs the 8-bit GEMM below (AVX-512 VNNI), else 0.
 int bertd_int8_gemm_available(void);
 
