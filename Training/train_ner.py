@@ -81,12 +81,26 @@ def batches(data, bs, rng):
         yield ids, att, y
 
 
-class EMA:
+class WeightShadow:
+    """A second copy (`shadow`) of a model's floating-point state (parameters and float buffers)."""
+
+    def __init__(self, model):
+        self.keys = [k for k, v in model.state_dict().items() if v.dtype.is_floating_point]
+        self.shadow = None
+
+    @torch.no_grad()
+    def copy_to(self, model):
+        sd = model.state_dict()
+        for k, v in zip(self.keys, self.shadow):
+            sd[k].copy_(v)
+
+
+class EMA(WeightShadow):
     """Exponential moving average of a model's floating-point state (parameters and float buffers)."""
 
     def __init__(self, model, decay):
+        super().__init__(model)
         self.decay, self.n = decay, 0
-        self.keys = [k for k, v in model.state_dict().items() if v.dtype.is_floating_point]
         sd = model.state_dict()
         self.shadow = [sd[k].detach().clone() for k in self.keys]
 
@@ -99,20 +113,13 @@ class EMA:
         torch._foreach_mul_(self.shadow, d)
         torch._foreach_add_(self.shadow, cur, alpha=1 - d)
 
-    @torch.no_grad()
-    def copy_to(self, model):
-        sd = model.state_dict()
-        for k, v in zip(self.keys, self.shadow):
-            sd[k].copy_(v)
 
-
-class EpochAverage:
+class EpochAverage(WeightShadow):
     """Uniform average of the weights at the end of epochs `start`, start+1, ... (checkpoint averaging)."""
 
     def __init__(self, model, start):
+        super().__init__(model)
         self.start, self.n = start, 0
-        self.keys = [k for k, v in model.state_dict().items() if v.dtype.is_floating_point]
-        self.shadow = None
 
     @torch.no_grad()
     def add(self, model, epoch):
@@ -126,12 +133,6 @@ class EpochAverage:
         else:  # running mean: s += (x - s) / n
             diff = torch._foreach_sub(cur, self.shadow)
             torch._foreach_add_(self.shadow, diff, alpha=1.0 / self.n)
-
-    @torch.no_grad()
-    def copy_to(self, model):
-        sd = model.state_dict()
-        for k, v in zip(self.keys, self.shadow):
-            sd[k].copy_(v)
 
 
 class Swapped:
