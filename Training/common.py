@@ -87,6 +87,26 @@ def tokenizer():
 
 
 # --------------------------------------------------------------------------------------------- data
+def shuffled_length_buckets(lengths, size, rng):
+    """Training batches: indices sorted by length (ties broken at random) cut into batches of `size`, the
+    batches in random order, so each batch pads little and the order still changes with the seed."""
+    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], rng.random()))
+    buckets = [order[i:i + size] for i in range(0, len(order), size)]
+    rng.shuffle(buckets)
+    return buckets
+
+
+def length_batches(tok, texts, size, max_len):
+    """Inference batches: yields (indices, encoding, offsets) for `size` texts at a time, shortest first,
+    tokenized padded and truncated to `max_len` as tensors, the offset mapping taken out as lists."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    for k in range(0, len(order), size):
+        idx = order[k:k + size]
+        enc = tok([texts[i] for i in idx], return_offsets_mapping=True, padding=True, truncation=True,
+                  max_length=max_len, return_tensors="pt")
+        yield idx, enc, enc.pop("offset_mapping").tolist()
+
+
 def read_cluener(path=None):
     path = path or os.path.join(DATA, "ner", "cluener_train.json")
     rows = []

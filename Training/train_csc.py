@@ -264,10 +264,7 @@ def main():
 
     def epoch_batches():
         exs = [e for e in real for _ in range(a.real_repeat)] + [synth(e, rng, src_ids, weights, a.rate) for e in clean]
-        order = sorted(range(len(exs)), key=lambda i: (len(exs[i].ids), rng.random()))
-        bl = [order[i:i + a.batch] for i in range(0, len(order), a.batch)]
-        rng.shuffle(bl)
-        for b in bl:
+        for b in common.shuffled_length_buckets([len(e.ids) for e in exs], a.batch, rng):
             yield [exs[i] for i in b]
 
     def dev_eval(tag):

@@ -65,10 +65,7 @@ def encode(rows, tok, labels, scheme, max_len):
 
 
 def batches(data, bs, rng):
-    order = sorted(range(len(data)), key=lambda i: (len(data[i][0]), rng.random()))
-    bl = [order[i:i + bs] for i in range(0, len(order), bs)]
-    rng.shuffle(bl)
-    for b in bl:
+    for b in common.shuffled_length_buckets([len(d[0]) for d in data], bs, rng):
         L = max(len(data[i][0]) for i in b)
         ids = torch.zeros(len(b), L, dtype=torch.long)
         att = torch.zeros(len(b), L, dtype=torch.long)

@@ -120,10 +120,7 @@ def features(tok, examples, max_len, stride, rng, neg_keep):
 
 
 def batches(feats, bs, rng):
-    order = sorted(range(len(feats)), key=lambda i: (len(feats[i][0]), rng.random()))
-    bl = [order[i:i + bs] for i in range(0, len(order), bs)]
-    rng.shuffle(bl)
-    for b in bl:
+    for b in common.shuffled_length_buckets([len(f[0]) for f in feats], bs, rng):
         L = max(len(feats[i][0]) for i in b)
         ids = torch.zeros(len(b), L, dtype=torch.long)
         tt = torch.zeros(len(b), L, dtype=torch.long)

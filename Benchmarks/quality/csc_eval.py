@@ -25,6 +25,9 @@ import time
 import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "Training"))
+import common  # noqa: E402
+
 DATA = os.environ.get("BERTD_DATA", os.path.join(os.path.dirname(ROOT), "shared", "data"))
 if not os.path.isdir(DATA):
     DATA = "/work/shared/data"
@@ -91,12 +94,7 @@ class TransformersCSC:
 
     def __call__(self, texts):
         out = [None] * len(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for k in range(0, len(order), self.batch):
-            idx = order[k:k + self.batch]
-            enc = self.tok([texts[i] for i in idx], return_offsets_mapping=True, padding=True, truncation=True,
-                           max_length=self.max_len, return_tensors="pt")
-            offs = enc.pop("offset_mapping").tolist()
+        for idx, enc, offs in common.length_batches(self.tok, texts, self.batch, self.max_len):
             with torch.no_grad():
                 logits, cand = candidate_logits(self.model, enc["input_ids"], enc["attention_mask"], self.table)
                 prob = torch.softmax(logits, -1)

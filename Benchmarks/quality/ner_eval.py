@@ -20,6 +20,7 @@ import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "Training"))
+import common  # noqa: E402
 
 
 # ------------------------------------------------------------------------------------------ tag schemes
@@ -143,12 +144,7 @@ class TransformersNER:
 
     def __call__(self, texts):
         out = [None] * len(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for k in range(0, len(order), self.batch):
-            idx = order[k:k + self.batch]
-            enc = self.tok([texts[i] for i in idx], return_offsets_mapping=True, padding=True, truncation=True,
-                           max_length=self.max_len, return_tensors="pt")
-            offs = enc.pop("offset_mapping").tolist()
+        for idx, enc, offs in common.length_batches(self.tok, texts, self.batch, self.max_len):
             with torch.no_grad():
                 logits = self.model(**enc).logits
             for j, i in enumerate(idx):
@@ -191,7 +187,6 @@ def evaluate(predict, rows):
 
 
 def main():
-    import common
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=os.path.join(ROOT, "Models", "ner"))
     ap.add_argument("--backend", default="transformers", choices=["transformers"])
