@@ -69,6 +69,16 @@ def backbone_state(sd=None, prefix="electra."):
     return out
 
 
+def encoder_state(path):
+    """The `electra.*` tensors (fp32) of a .pt state dict or of DIR/model.safetensors (an exported model)."""
+    if path.endswith(".pt"):
+        sd = torch.load(path, map_location="cpu", weights_only=True)
+    else:
+        from safetensors.torch import load_file
+        sd = load_file(os.path.join(path, "model.safetensors"))
+    return {k: v.float() for k, v in sd.items() if k.startswith("electra.")}
+
+
 def load_backbone_into(model, state=None, allowed_missing_prefixes=()):
     """Load the LTP backbone (+ optional extra tensors) into `model`; fail on any unexpected key or on a
     missing key outside the task head (`allowed_missing_prefixes`)."""

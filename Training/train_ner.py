@@ -193,6 +193,9 @@ def main():
                     help="stop after this many epochs of the --epochs schedule (the learning rate still follows the "
                          "schedule for --epochs: a truncated run, not a shorter one); 0 = train all --epochs")
     ap.add_argument("--limit", type=int, default=0, help="train on the first N rows only (smoke test)")
+    ap.add_argument("--init", default="",
+                    help="start from this encoder instead of LTP's backbone: the `electra.*` tensors of a state "
+                         "file (.pt, e.g. train_qa.py --save-state) or of a model directory's model.safetensors")
     ap.add_argument("--out", default="ner", help="Models/<out>; empty = do not export")
     ap.add_argument("--save-encoder", default="", help="also save the fp32 model here (for QA warm start)")
     a = ap.parse_args()
@@ -214,7 +217,8 @@ def main():
                             id2label={i: l for i, l in enumerate(labels)},
                             label2id={l: i for i, l in enumerate(labels)})
     model = ElectraForTokenClassification(cfg)
-    common.load_backbone_into(model, allowed_missing_prefixes=("classifier.",))
+    common.load_backbone_into(model, common.encoder_state(a.init) if a.init else None,
+                              allowed_missing_prefixes=("classifier.",))
     head = [p for n, p in model.named_parameters() if n.startswith("classifier.")]
     nodecay = lambda n: n.endswith("bias") or "LayerNorm" in n
     enc_dec = [p for n, p in model.named_parameters() if not n.startswith("classifier.") and not nodecay(n)]

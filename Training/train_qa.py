@@ -198,10 +198,7 @@ def main():
     elif a.init.endswith(".pt"):
         model.load_state_dict(torch.load(a.init, map_location="cpu", weights_only=True))
     else:
-        from safetensors.torch import load_file
-        p = os.path.join(a.init, "model.safetensors")
-        sd = {k: v.float() for k, v in load_file(p).items() if k.startswith("electra.")}
-        common.load_backbone_into(model, sd, allowed_missing_prefixes=("qa_outputs.",))
+        common.load_backbone_into(model, common.encoder_state(a.init), allowed_missing_prefixes=("qa_outputs.",))
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
     steps = a.epochs * math.ceil(len(feats) / a.batch)
     sched = get_linear_schedule_with_warmup(opt, int(a.warmup * steps), steps)
