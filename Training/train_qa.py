@@ -31,6 +31,7 @@ import torch
 from transformers import ElectraForQuestionAnswering, get_linear_schedule_with_warmup
 
 import common
+import qa_synth
 
 sys.path.insert(0, os.path.join(common.REPO, "Benchmarks", "quality"))
 import qa_eval  # noqa: E402
@@ -176,10 +177,8 @@ def main():
         elif kind == "cloze":
             syn += cloze_questions(rng, limit=a.cloze_limit)
         elif kind == "ctx":
-            import qa_synth
             syn += qa_synth.cmrc_context_cloze(rng, per_context=a.ctx_per_context)
         elif kind == "news":
-            import qa_synth
             syn += qa_synth.news_cloze(rng, a.news_corpus, per_context=a.news_per_context, limit=a.news_limit,
                                        min_len=a.news_min_len, max_len=a.news_max_len)
         elif kind != "none":

@@ -138,7 +138,8 @@ class PipelineQA:
 
 
 def evaluate(predict, examples, batch=64):
-    """examples: list of dicts {question, context, answers: [text...]}. Returns EM, F1 (x100)."""
+    """examples: list of dicts {question, context, answers: [text...]}. Returns EM, F1 (x100) and the
+    predicted spans (`predictions`, one per example)."""
     t0 = time.time()
     preds = []
     for k in range(0, len(examples), batch):
@@ -150,7 +151,8 @@ def evaluate(predict, examples, batch=64):
         f, m = f1_em(text, e["answers"])
         F += f; E += m
     n = max(len(examples), 1)
-    return {"em": 100 * E / n, "f1": 100 * F / n, "questions": len(examples), "questions_per_s": n / dt}
+    return {"em": 100 * E / n, "f1": 100 * F / n, "questions": len(examples), "questions_per_s": n / dt,
+            "predictions": preds}
 
 
 def main():

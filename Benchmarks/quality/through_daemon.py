@@ -150,16 +150,10 @@ def run_qa(client, compare, models):
     print(f"QA   CMRC 2018 held-out ({res['questions']} questions) through bertd: EM {res['em']:.1f} "
           f"F1 {res['f1']:.1f}, {res['questions_per_s']:.0f} questions/s")
     if compare:
-        pairs = [(e["question"], e["context"]) for e in held]
-        mine = DaemonQA(client)
-        ours = [p for k in range(0, len(pairs), BATCH) for p in mine(pairs[k:k + BATCH])]
-        pipe = qa_eval.PipelineQA(os.path.join(models, "qa"))
-        theirs = [p for k in range(0, len(pairs), BATCH) for p in pipe(pairs[k:k + BATCH])]
-        it = iter(theirs)
-        ref = qa_eval.evaluate(lambda batch: [next(it) for _ in batch], held)
-        same = sum(a == b for a, b in zip(ours, theirs))
+        ref = qa_eval.evaluate(qa_eval.PipelineQA(os.path.join(models, "qa")), held)
+        same = sum(a == b for a, b in zip(res["predictions"], ref["predictions"]))
         print(f"     transformers QuestionAnsweringPipeline (the daemon's decoding): EM {ref['em']:.1f} "
-              f"F1 {ref['f1']:.1f}; same answer span as the daemon for {same} of {len(pairs)} questions")
+              f"F1 {ref['f1']:.1f}; same answer span as the daemon for {same} of {len(held)} questions")
         ref = qa_eval.evaluate(qa_eval.TransformersQA(os.path.join(models, "qa")), held)
         print(f"     transformers, qa_eval's max start+end logit decoding: EM {ref['em']:.1f} F1 {ref['f1']:.1f}")
 
