@@ -8,10 +8,11 @@ random.Random(2018); the first half of the shuffled articles are held out).
 Function boundary: predict(list of (question, context)) -> per pair the best answer (start, end_exclusive)
 in character offsets of the context, or None.
 
-    python Benchmarks/quality/qa_eval.py --model Models/qa [--decoding logits|pipeline]
+    python Benchmarks/quality/qa_eval.py --model Models/qa [--decoding logits|pipeline] [--sentences]
 """
 import argparse
 import os
+import re
 import string
 import sys
 import time
@@ -155,6 +156,31 @@ def evaluate(predict, examples, batch=64):
             "predictions": preds}
 
 
+SENTENCE = re.compile(r"[^。！？；]+[。！？；]?")
+
+
+def sentence_report(examples, predictions):
+    """Where answers land, by sentence (split at 。！？；): the share of predictions inside the sentence holding
+    the first reference answer (its first occurrence in the context), and two baselines that return a whole
+    sentence: the one sharing most distinct characters with the question, and the gold sentence itself."""
+    inside = picks_gold = f1_overlap = f1_gold = 0.0
+    for e, p in zip(examples, predictions):
+        ctx = e["context"]
+        sents = [(m.start(), m.end()) for m in SENTENCE.finditer(ctx)] or [(0, len(ctx))]
+        gold_at = ctx.find(e["answers"][0])
+        gold = next((s for s in sents if s[0] <= gold_at < s[1]), None) if gold_at >= 0 else None
+        q = set(e["question"])
+        best = max(sents, key=lambda s: len(q & set(ctx[s[0]:s[1]])))
+        f1_overlap += f1_em(ctx[best[0]:best[1]], e["answers"])[0]
+        if gold:
+            inside += bool(p) and gold[0] <= p[0] < gold[1]
+            picks_gold += best == gold
+            f1_gold += f1_em(ctx[gold[0]:gold[1]], e["answers"])[0]
+    n = max(len(examples), 1)
+    return {"in_gold_sentence": inside / n, "overlap_picks_gold": picks_gold / n,
+            "overlap_sentence_f1": 100 * f1_overlap / n, "gold_sentence_f1": 100 * f1_gold / n}
+
+
 def main():
     import common
     ap = argparse.ArgumentParser()
@@ -163,12 +189,20 @@ def main():
     ap.add_argument("--decoding", default="logits", choices=["logits", "pipeline"],
                     help="logits: best start+end logit sum over all windows (training-time monitor); pipeline: "
                          "transformers' QuestionAnsweringPipeline, the decoding bertd reproduces")
+    ap.add_argument("--sentences", action="store_true",
+                    help="also report where the answers land by sentence, against whole-sentence baselines")
     a = ap.parse_args()
     _, held = common.cmrc_split()
     cls = TransformersQA if a.decoding == "logits" else PipelineQA
     res = evaluate(cls(a.model, threads=a.threads), held)
     print(f"CMRC 2018 held-out (half of dev_part1, {res['questions']} questions), {a.decoding} decoding: "
           f"EM {res['em']:.1f} F1 {res['f1']:.1f} ({res['questions_per_s']:.0f} q/s)")
+    if a.sentences:
+        r = sentence_report(held, res["predictions"])
+        print(f"answer inside the gold answer's sentence: {100 * r['in_gold_sentence']:.1f}% of questions; "
+              f"baselines returning a whole sentence: most characters shared with the question (the gold one for "
+              f"{100 * r['overlap_picks_gold']:.1f}%) F1 {r['overlap_sentence_f1']:.1f}, the gold sentence F1 "
+              f"{r['gold_sentence_f1']:.1f}")
 
 
 if __name__ == "__main__":
