@@ -114,10 +114,29 @@ class TransformersCSC:
         return out
 
 
+SENTENCE_ENDS = set("。！？!?；\n")  # where bertd's decoder starts a new sentence (Sources/Tasks/CJK.swift)
+
+
+def sentence_of(text):
+    """Per character, the index of its sentence (a sentence ends after one of SENTENCE_ENDS)."""
+    out, k = [], 0
+    for ch in text:
+        out.append(k)
+        k += ch in SENTENCE_ENDS
+    return out
+
+
 def apply(text, edits, threshold, max_edits=0):
+    """The corrected text: edits with score >= threshold, at most max_edits per sentence (0: no cap), most
+    probable first (ties: leftmost), as bertd applies them."""
     keep = [e for e in edits if e[3] >= threshold]
     if max_edits:
-        keep = sorted(keep, key=lambda e: -e[3])[:max_edits]
+        sentence, kept, count = sentence_of(text), [], {}
+        for e in sorted(keep, key=lambda e: (-e[3], e[0])):
+            if count.get(sentence[e[0]], 0) < max_edits:
+                count[sentence[e[0]]] = count.get(sentence[e[0]], 0) + 1
+                kept.append(e)
+        keep = kept
     s = list(text)
     for pos, _, rep, _ in keep:
         s[pos] = rep

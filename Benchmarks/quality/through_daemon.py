@@ -136,6 +136,15 @@ def run_csc(client, compare, models):
     raw = csc_eval.evaluate_raw(DaemonCSC(client))
     for name, m in csc_eval.score(raw, threshold, cap).items():
         print(f"CSC  {csc_eval.fmt(name, m)} through bertd, {m['sentences_per_s']:.0f} sentences/s")
+    # The scores above apply the threshold and cap here (so the transformers side can share them); the daemon's
+    # own decisions with its defaults must give the very same texts.
+    for name, (rows, edits, _) in raw.items():
+        texts = [r["original_text"] for r in rows]
+        ours = [csc_eval.apply(t, e, threshold, cap) for t, e in zip(texts, edits)]
+        chunks = [{"texts": texts[k:k + BATCH], "model": "csc"} for k in range(0, len(texts), BATCH)]
+        theirs = [t for result in pipelined(client, "annotate/correct", chunks) for t in result["corrected"]]
+        same = sum(a == b for a, b in zip(ours, theirs))
+        print(f"     {name}: the daemon's default decisions give the same corrected text for {same} of {len(texts)}")
     if compare:
         ref = csc_eval.evaluate_raw(csc_eval.TransformersCSC(model_dir))
         for name, m in csc_eval.score(ref, threshold, cap).items():

@@ -97,16 +97,19 @@ public final class EncoderModel: Sendable {
     ///     everywhere. Scoring a candidate set instead of 21,128 words makes the head nearly free; neighbouring
     ///     sequences with equal sets share one product.
     ///   - workspace: scratch memory to reuse; a fresh one when nil.
+    ///   - threads: threads for this pass, at most the workspace's (nil: all of them); a queue whose other
+    ///     workers are busy passes fewer, so the cores are not oversubscribed.
     ///   - shouldCancel: polled before each layer; when it returns true the run stops.
     /// - Returns: one output per sequence, in batch order.
     /// - Throws: `ModelError.invalidInput` for a batch the model cannot run, `.cancelled` when cancelled.
     public func run(
         _ batch: EncoderBatch, maskedLMPositions: [[Int]]? = nil, maskedLMVocabularies: [[Int32]?]? = nil,
-        workspace: Workspace? = nil, shouldCancel: () -> Bool = { false }
+        workspace: Workspace? = nil, threads: Int? = nil, shouldCancel: () -> Bool = { false }
     ) throws -> [SequenceOutput] {
         try validate(batch, maskedLMPositions: maskedLMPositions, maskedLMVocabularies: maskedLMVocabularies)
         let tokens = batch.tokenCount
         let workspace = workspace ?? Workspace()
+        let threads = min(workspace.threads, max(1, threads ?? workspace.threads))
         workspace.reserve(tokens: tokens, longest: batch.longest, config: config)
 
         // Packed inputs: sequence s occupies rows starts[s] ..< starts[s + 1].
@@ -126,7 +129,7 @@ public final class EncoderModel: Sendable {
         if let embeddingsProject {
             let embedded = Tensor(shape: [tokens, config.embeddingSize], storage: workspace.embedded)
             embeddings.forward(embedded, ids: ids, positions: positions, types: types)  // [tokens, embedding]
-            embeddingsProject.forward(hidden, embedded, threads: workspace.threads)
+            embeddingsProject.forward(hidden, embedded, threads: threads)
         } else {
             embeddings.forward(hidden, ids: ids, positions: positions, types: types)
         }
@@ -136,12 +139,12 @@ public final class EncoderModel: Sendable {
             projected: Tensor(shape: [tokens, config.hiddenSize], storage: workspace.projected),
             intermediate: Tensor(shape: [tokens, config.intermediateSize], storage: workspace.intermediate),
             scores: Tensor(shape: [workspace.scoresCount(longest: batch.longest, config: config)], storage: workspace.scores),
-            segmentStarts: starts, threads: workspace.threads, quantization: workspace.quantization)
+            segmentStarts: starts, threads: threads, quantization: workspace.quantization)
         try encoder.forward(hidden, scratch) {
             if shouldCancel() || Task.isCancelled { throw ModelError.cancelled }
         }
         return heads(hidden, starts: starts, maskedLMPositions: maskedLMPositions,
-                     maskedLMVocabularies: maskedLMVocabularies, threads: workspace.threads)
+                     maskedLMVocabularies: maskedLMVocabularies, threads: threads)
     }
 
     // MARK: - Heads
