@@ -140,7 +140,6 @@ public final class ModelQueue: EncoderRunner, Sendable {
         state.withLock { state in
             guard !state.queue.isEmpty, !state.paused else { return nil }
             state.busyWorkers += 1
-            let share = max(1, threads / state.busyWorkers)
             var taken = [state.queue.removeFirst()]
             var tokens = taken[0].batch.tokenCount
             var index = 0
@@ -155,8 +154,16 @@ public final class ModelQueue: EncoderRunner, Sendable {
                 }
             }
             if !state.queue.isEmpty { wakeUp.signal() }  // more work: let another worker take it
-            return (taken, share)
+            return (taken, Self.threadShare(threads: threads, workers: workers, busy: state.busyWorkers,
+                                            workLeft: !state.queue.isEmpty))
         }
+    }
+
+    /// Threads for a batch taken while `busy` workers (this one included) run batches: an equal share, with
+    /// work left in the queue counted as one more busy worker, since another worker takes it at once.
+    static func threadShare(threads: Int, workers: Int, busy: Int, workLeft: Bool) -> Int {
+        let sharing = max(1, min(workers, busy + (workLeft ? 1 : 0)))
+        return max(1, threads / sharing)
     }
 
     private func runBatch(_ jobs: [Job], workspace: Workspace, threads: Int) {

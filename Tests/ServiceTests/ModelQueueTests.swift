@@ -109,6 +109,30 @@ private func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
     }
 }
 
+@Suite struct ThreadShareTests {
+    @Test func aLoneBatchUsesEveryThread() {
+        #expect(ModelQueue.threadShare(threads: 4, workers: 4, busy: 1, workLeft: false) == 4)
+        #expect(ModelQueue.threadShare(threads: 2, workers: 1, busy: 1, workLeft: true) == 2)  // no one to share with
+    }
+
+    @Test func busyWorkersAndWaitingWorkSplitTheThreads() {
+        #expect(ModelQueue.threadShare(threads: 2, workers: 2, busy: 1, workLeft: true) == 1)
+        #expect(ModelQueue.threadShare(threads: 2, workers: 2, busy: 2, workLeft: false) == 1)
+        #expect(ModelQueue.threadShare(threads: 8, workers: 8, busy: 2, workLeft: true) == 2)
+        #expect(ModelQueue.threadShare(threads: 3, workers: 8, busy: 8, workLeft: true) == 1)  // never below one
+    }
+
+    @Test func resultsDoNotDependOnTheShare() async throws {
+        let model = try loadModel()
+        let inputs = (0..<6).map { input($0, length: 5 + $0 * 3) }
+        let single = try model.run(EncoderBatch(inputs), workspace: Workspace(threads: 2), threads: 1)
+        let both = try model.run(EncoderBatch(inputs), workspace: Workspace(threads: 2))
+        for (a, b) in zip(single, both) {
+            #expect(maxDifference(try #require(a.tokenLogits).scalars, try #require(b.tokenLogits).scalars) <= 1e-5)
+        }
+    }
+}
+
 @Suite struct ModelQueueVocabularyTests {
     @Test func mergedRequestsEachGetTheirVocabularyColumns() async throws {
         let model = try EncoderModel.load(directory: Fixtures.url("models/bert-mlm").path)
