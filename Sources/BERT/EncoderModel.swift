@@ -92,10 +92,10 @@ public final class EncoderModel: Sendable {
     ///   - batch: the sequences; each 1 ... max_position_embeddings tokens.
     ///   - maskedLMPositions: per sequence, the token positions to compute masked-LM logits at (the head
     ///     is ~10% of bert-base's work per position); nil computes them at every position.
-    ///   - maskedLMVocabularies: per sequence, the vocabulary ids to score at its positions (columns of its
-    ///     `maskedLMLogits`, in this order), nil for the whole vocabulary; nil scores the whole vocabulary
-    ///     everywhere. Scoring a candidate set instead of 21,128 words makes the head nearly free; neighbouring
-    ///     sequences with equal sets share one product.
+    ///   - maskedLMCandidates: per sequence, per masked-LM position, the vocabulary ids to score there (its
+    ///     `maskedLMCandidateLogits`), or nil for the whole vocabulary at every position (`maskedLMLogits`);
+    ///     nil scores the whole vocabulary everywhere. A spelling corrector's ~20 candidates instead of 21,128
+    ///     words make the head nearly free.
     ///   - workspace: scratch memory to reuse; a fresh one when nil.
     ///   - threads: threads for this pass, at most the workspace's (nil: all of them); a queue whose other
     ///     workers are busy passes fewer, so the cores are not oversubscribed.
@@ -103,10 +103,10 @@ public final class EncoderModel: Sendable {
     /// - Returns: one output per sequence, in batch order.
     /// - Throws: `ModelError.invalidInput` for a batch the model cannot run, `.cancelled` when cancelled.
     public func run(
-        _ batch: EncoderBatch, maskedLMPositions: [[Int]]? = nil, maskedLMVocabularies: [[Int32]?]? = nil,
+        _ batch: EncoderBatch, maskedLMPositions: [[Int]]? = nil, maskedLMCandidates: [[[Int32]]?]? = nil,
         workspace: Workspace? = nil, threads: Int? = nil, shouldCancel: () -> Bool = { false }
     ) throws -> [SequenceOutput] {
-        try validate(batch, maskedLMPositions: maskedLMPositions, maskedLMVocabularies: maskedLMVocabularies)
+        try validate(batch, maskedLMPositions: maskedLMPositions, maskedLMCandidates: maskedLMCandidates)
         let tokens = batch.tokenCount
         let workspace = workspace ?? Workspace()
         let threads = min(workspace.threads, max(1, threads ?? workspace.threads))
@@ -144,13 +144,13 @@ public final class EncoderModel: Sendable {
             if shouldCancel() || Task.isCancelled { throw ModelError.cancelled }
         }
         return heads(hidden, starts: starts, maskedLMPositions: maskedLMPositions,
-                     maskedLMVocabularies: maskedLMVocabularies, threads: threads)
+                     maskedLMCandidates: maskedLMCandidates, threads: threads)
     }
 
     // MARK: - Heads
 
     private func heads(
-        _ hidden: Tensor, starts: [Int32], maskedLMPositions: [[Int]]?, maskedLMVocabularies: [[Int32]?]?,
+        _ hidden: Tensor, starts: [Int32], maskedLMPositions: [[Int]]?, maskedLMCandidates: [[[Int32]]?]?,
         threads: Int
     ) -> [SequenceOutput] {
         let count = starts.count - 1
@@ -172,31 +172,38 @@ public final class EncoderModel: Sendable {
             }
         }
         if let maskedLM {
-            // One product per run of neighbouring sequences that score the same vocabulary.
-            var first = 0
-            while first < count {
-                let vocabulary = maskedLMVocabularies?[first]
-                var end = first + 1
-                while end < count, maskedLMVocabularies?[end] == vocabulary { end += 1 }
+            // Two products: one over the positions scored on the whole vocabulary, one over those scored on
+            // their candidates.
+            for scoresCandidates in [false, true] {
+                let members = (0..<count).filter { (maskedLMCandidates?[$0] != nil) == scoresCandidates }
+                guard !members.isEmpty else { continue }
                 var picked = [Int32]()
-                var perSequence = [[Int]]()
-                for s in first..<end {
-                    let length = Int(starts[s + 1] - starts[s])
-                    let wanted = maskedLMPositions?[s] ?? Array(0..<length)
-                    perSequence.append(wanted)
+                var wantedBySequence = [[Int]]()
+                for s in members {
+                    let wanted = maskedLMPositions?[s] ?? Array(0..<Int(starts[s + 1] - starts[s]))
+                    wantedBySequence.append(wanted)
                     picked += wanted.map { starts[s] + Int32($0) }
                 }
                 let selected = Tensor(zeros: [picked.count, width])  // [picked, hidden]
                 gatherRows(selected, hidden, rows: picked)
-                let logits = maskedLM.forward(selected, vocabulary: vocabulary, threads: threads)  // [picked, columns]
-                var row = 0
-                for (offset, wanted) in perSequence.enumerated() {
-                    outputs[first + offset].maskedLMLogits = rows(logits, row..<(row + wanted.count))
-                    outputs[first + offset].maskedLMPositions = wanted
-                    outputs[first + offset].maskedLMVocabulary = vocabulary
-                    row += wanted.count
+                if scoresCandidates {
+                    let candidates = members.flatMap { maskedLMCandidates?[$0] ?? [] }
+                    let scores = maskedLM.score(selected, candidates: candidates, threads: threads)
+                    var row = 0
+                    for (s, wanted) in zip(members, wantedBySequence) {
+                        outputs[s].maskedLMCandidateLogits = Array(scores[row..<(row + wanted.count)])
+                        outputs[s].maskedLMPositions = wanted
+                        row += wanted.count
+                    }
+                } else {
+                    let logits = maskedLM.forward(selected, threads: threads)  // [picked, vocab]
+                    var row = 0
+                    for (s, wanted) in zip(members, wantedBySequence) {
+                        outputs[s].maskedLMLogits = rows(logits, row..<(row + wanted.count))
+                        outputs[s].maskedLMPositions = wanted
+                        row += wanted.count
+                    }
                 }
-                first = end
             }
         }
         switch head {
@@ -252,24 +259,29 @@ public final class EncoderModel: Sendable {
 
     // MARK: - Input checks
 
-    private func validate(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?, maskedLMVocabularies: [[Int32]?]?) throws {
+    private func validate(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?, maskedLMCandidates: [[[Int32]]?]?) throws {
         guard !batch.sequences.isEmpty else { throw ModelError.invalidInput("empty batch") }
         if let maskedLMPositions, maskedLMPositions.count != batch.sequences.count {
             throw ModelError.invalidInput(
                 "\(maskedLMPositions.count) masked-LM position lists for \(batch.sequences.count) sequences")
         }
-        if let maskedLMVocabularies {
-            guard maskedLMVocabularies.count == batch.sequences.count else {
+        if let maskedLMCandidates {
+            guard maskedLMCandidates.count == batch.sequences.count else {
                 throw ModelError.invalidInput(
-                    "\(maskedLMVocabularies.count) masked-LM vocabularies for \(batch.sequences.count) sequences")
+                    "\(maskedLMCandidates.count) masked-LM candidate lists for \(batch.sequences.count) sequences")
             }
-            var checked: [Int32]? = nil
-            for vocabulary in maskedLMVocabularies {
-                guard let vocabulary, vocabulary != checked else { continue }  // shared sets are checked once
-                if let bad = vocabulary.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
-                    throw ModelError.invalidInput("masked-LM vocabulary id \(bad) outside 0..<\(config.vocabSize)")
+            for (s, candidates) in maskedLMCandidates.enumerated() {
+                guard let candidates else { continue }
+                let positions = maskedLMPositions?[s].count ?? batch.sequences[s].ids.count
+                guard candidates.count == positions else {
+                    throw ModelError.invalidInput(
+                        "sequence \(s): \(candidates.count) candidate lists for \(positions) masked-LM positions")
                 }
-                checked = vocabulary
+                for ids in candidates {
+                    if let bad = ids.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
+                        throw ModelError.invalidInput("masked-LM candidate id \(bad) outside 0..<\(config.vocabSize)")
+                    }
+                }
             }
         }
         for (s, sequence) in batch.sequences.enumerated() {

@@ -14,10 +14,10 @@ public struct SequenceOutput: Sendable {
     public var endLogits: [Float]?
     /// Sequence classification logits [labels], or next-sentence logits (IsNext, NotNext).
     public var sequenceLogits: [Float]?
-    /// Masked-LM vocabulary logits [positions, vocab] at `maskedLMPositions`.
+    /// Masked-LM vocabulary logits [positions, vocab] at `maskedLMPositions` (nil when candidates were scored).
     public var maskedLMLogits: Tensor?
-    /// The token positions `maskedLMLogits` rows belong to.
+    /// The token positions `maskedLMLogits` rows (or `maskedLMCandidateLogits` entries) belong to.
     public var maskedLMPositions: [Int]?
-    /// The vocabulary ids `maskedLMLogits` columns belong to; nil when they cover the whole vocabulary.
-    public var maskedLMVocabulary: [Int32]?
+    /// Per position of `maskedLMPositions`, the logits of the candidate ids asked for there, in their order.
+    public var maskedLMCandidateLogits: [[Float]]?
 }

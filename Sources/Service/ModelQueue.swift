@@ -64,10 +64,10 @@ public final class ModelQueue: EncoderRunner, Sendable {
         for _ in 0..<workers { wakeUp.signal() }
     }
 
-    public func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?, maskedLMVocabularies: [[Int32]?]?) async throws
+    public func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?, maskedLMCandidates: [[[Int32]]?]?) async throws
         -> [SequenceOutput]
     {
-        let job = Job(batch: batch, maskedLMPositions: maskedLMPositions, maskedLMVocabularies: maskedLMVocabularies)
+        let job = Job(batch: batch, maskedLMPositions: maskedLMPositions, maskedLMCandidates: maskedLMCandidates)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 job.attach(continuation)
@@ -173,7 +173,7 @@ public final class ModelQueue: EncoderRunner, Sendable {
         let merged = EncoderBatch(live.flatMap(\.batch.sequences))
         let positions = Self.mergedPositions(live)
         let result = Result {
-            try model.run(merged, maskedLMPositions: positions, maskedLMVocabularies: Self.mergedVocabularies(live),
+            try model.run(merged, maskedLMPositions: positions, maskedLMCandidates: Self.mergedCandidates(live),
                           workspace: workspace, threads: threads) {
                 live.allSatisfy(\.isCancelled)
             }
@@ -198,12 +198,12 @@ public final class ModelQueue: EncoderRunner, Sendable {
         }
     }
 
-    /// Per-sequence masked-LM vocabularies for the merged batch (each job keeps its own: the head scores each
-    /// job's set against its own rows only); nil when no job restricts them.
-    private static func mergedVocabularies(_ jobs: [Job]) -> [[Int32]?]? {
-        guard jobs.contains(where: { $0.maskedLMVocabularies != nil }) else { return nil }
+    /// Per-sequence masked-LM candidates for the merged batch (each job's sequences keep their own); nil when
+    /// no job restricts them.
+    private static func mergedCandidates(_ jobs: [Job]) -> [[[Int32]]?]? {
+        guard jobs.contains(where: { $0.maskedLMCandidates != nil }) else { return nil }
         return jobs.flatMap { job in
-            job.maskedLMVocabularies ?? Array(repeating: nil, count: job.batch.sequences.count)
+            job.maskedLMCandidates ?? Array(repeating: nil, count: job.batch.sequences.count)
         }
     }
 
@@ -220,7 +220,7 @@ public final class ModelQueue: EncoderRunner, Sendable {
 private final class Job: Sendable {
     let batch: EncoderBatch
     let maskedLMPositions: [[Int]]?
-    let maskedLMVocabularies: [[Int32]?]?
+    let maskedLMCandidates: [[[Int32]]?]?
     private let cancelled = Atomic<Bool>(false)
     private let slot = Mutex(Slot())
 
@@ -230,10 +230,10 @@ private final class Job: Sendable {
         var finished = false
     }
 
-    init(batch: EncoderBatch, maskedLMPositions: [[Int]]?, maskedLMVocabularies: [[Int32]?]?) {
+    init(batch: EncoderBatch, maskedLMPositions: [[Int]]?, maskedLMCandidates: [[[Int32]]?]?) {
         self.batch = batch
         self.maskedLMPositions = maskedLMPositions
-        self.maskedLMVocabularies = maskedLMVocabularies
+        self.maskedLMCandidates = maskedLMCandidates
     }
 
     var isCancelled: Bool { cancelled.load(ordering: .acquiring) }

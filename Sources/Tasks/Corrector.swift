@@ -18,7 +18,7 @@ public struct Corrector: Sendable {
     /// The model's confusion sets, if it has any.
     public let candidates: CorrectionCandidates?
     /// Candidate token ids per original token id, the original first (from `candidates`).
-    private let table: [Int32: [Int]]
+    private let table: [Int32: [Int32]]
 
     /// Most tokens sent to the runner in one call (mask mode makes one sequence per character).
     private static let tokensPerRun = 16_384
@@ -32,13 +32,13 @@ public struct Corrector: Sendable {
         self.tokenizer = tokenizer
         self.runner = runner
         self.candidates = candidates
-        var table: [Int32: [Int]] = [:]
+        var table: [Int32: [Int32]] = [:]
         for (character, others) in candidates?.candidates ?? [:] {
             guard let id = tokenizer.vocabulary.id(for: character) else { continue }
-            var row = [Int(id)]
+            var row = [id]
             for other in others.unicodeScalars {
-                if let otherId = tokenizer.vocabulary.id(for: String(other)), !row.contains(Int(otherId)) {
-                    row.append(Int(otherId))
+                if let otherId = tokenizer.vocabulary.id(for: String(other)), !row.contains(otherId) {
+                    row.append(otherId)
                 }
             }
             table[id] = row
@@ -165,7 +165,7 @@ public struct Corrector: Sendable {
                     let scalar = scalarAt[offsets.lowerBound]
                     guard encoding.ids[token] != tokenizer.unknownId, scalarAt[offsets.upperBound] == scalar + 1,
                           scalarAt[offsets.upperBound - 1] == scalar,
-                          isCJKIdeograph(text.scalars[scalar]), !text.frozen[scalar]
+                          isCJKIdeograph(text.scalars[scalar]), !text.frozen[scalar], hasChoices(encoding.ids[token])
                     else { return nil }
                     return Site(text: textIndex, token: token, scalar: scalar, sentence: tokenSentence[token],
                                 originalId: Int(encoding.ids[token]))
@@ -190,17 +190,8 @@ public struct Corrector: Sendable {
             }
         }
 
-        // With confusion sets each input scores only the sets of its own sites: the head then costs next to
-        // nothing. An input none of whose sites has a confusion set can propose nothing and is not run.
-        var vocabularies: [[Int32]?] = []
-        if candidates != nil {
-            vocabularies = sites.map { scoredVocabulary($0) }
-            let useful = vocabularies.indices.filter { vocabularies[$0]?.isEmpty == false }
-            inputs = useful.map { inputs[$0] }
-            positions = useful.map { positions[$0] }
-            sites = useful.map { sites[$0] }
-            vocabularies = useful.map { vocabularies[$0] }
-        }
+        // With confusion sets each position scores only its own set (the original first).
+        let pools: [[[Int32]]]? = candidates == nil ? nil : sites.map { row in row.map { table[Int32($0.originalId)] ?? [] } }
         var proposals = [[Proposal]](repeating: [], count: texts.count)
         var start = 0
         while start < inputs.count {
@@ -212,19 +203,14 @@ public struct Corrector: Sendable {
             }
             let outputs = try await runner.run(EncoderBatch(Array(inputs[start..<end])),
                                                maskedLMPositions: Array(positions[start..<end]),
-                                               maskedLMVocabularies: vocabularies.isEmpty ? nil : Array(vocabularies[start..<end]))
+                                               maskedLMCandidates: pools.map { Array($0[start..<end]) })
             guard outputs.count == end - start else { throw TaskError.missingOutput("output for every window") }
             for (offset, output) in outputs.enumerated() {
-                let rowSites = sites[start + offset]
-                let columns = output.maskedLMVocabulary
-                let width = columns?.count ?? runner.model.config.vocabSize
-                guard let logits = output.maskedLMLogits?.scalars, logits.count == rowSites.count * width else {
-                    throw TaskError.missingOutput("masked-LM logits")
-                }
-                for (rowIndex, site) in rowSites.enumerated() {
-                    let text = texts[site.text]
-                    if let proposal = decode(row(logits, rowIndex, width: width), columns: columns, site: site,
-                                             original: text.scalars[site.scalar]) {
+                let rowSites = sites[start + offset], rowPools = pools?[start + offset]
+                let scored = try scores(output, pools: rowPools, rows: rowSites.count)
+                for (row, site) in rowSites.enumerated() {
+                    if let proposal = decode(scored[row], pool: rowPools?[row], site: site,
+                                             original: texts[site.text].scalars[site.scalar]) {
                         proposals[site.text].append(proposal)
                     }
                 }
@@ -234,53 +220,39 @@ public struct Corrector: Sendable {
         return proposals
     }
 
-    /// Every vocabulary id some of these sites may become (their confusion sets), sorted.
-    private func scoredVocabulary(_ sites: [Site]) -> [Int32] {
-        var ids = Set<Int32>()
-        for site in sites {
-            guard let pool = table[Int32(site.originalId)], pool.count > 1 else { continue }
-            ids.formUnion(pool.map { Int32($0) })
-        }
-        return ids.sorted()
+    /// Whether a token may become something else: with confusion sets, only a character that has one (the
+    /// others are neither scored nor run: a window with none of them is skipped).
+    private func hasChoices(_ id: Int32) -> Bool {
+        candidates == nil || (table[id]?.count ?? 0) > 1
     }
 
-    /// The argmax over the site's candidates (softmax over the candidate set), if it is another CJK ideograph.
-    private func decode(_ logits: ArraySlice<Float>, columns: [Int32]?, site: Site, original: Unicode.Scalar) -> Proposal? {
-        let base = logits.startIndex
-        let best: Int, score: Float, originalScore: Float
-        if candidates != nil {
-            // A character without a confusion set has only itself as candidate: never edited.
-            guard let pool = table[Int32(site.originalId)], pool.count > 1 else { return nil }
-            var poolLogits: [Float] = []
-            for id in pool {
-                guard let index = column(of: id, in: columns) else { return nil }
-                poolLogits.append(logits[base + index])
-            }
-            let probabilities = softmax(poolLogits)
-            let index = argmax(probabilities)
-            (best, score, originalScore) = (pool[index], probabilities[index], probabilities[0])
-        } else {
-            let probabilities = softmax(logits)
-            best = argmax(probabilities)
-            (score, originalScore) = (probabilities[best], probabilities[site.originalId])
+    /// Per masked-LM row of `output`, its logits: over the row's pool when pools were scored, else over the
+    /// whole vocabulary.
+    private func scores(_ output: SequenceOutput, pools: [[Int32]]?, rows: Int) throws -> [ArraySlice<Float>] {
+        if let pools {
+            guard let scored = output.maskedLMCandidateLogits, scored.count == rows,
+                  zip(scored, pools).allSatisfy({ $0.count == $1.count })
+            else { throw TaskError.missingOutput("masked-LM candidate logits") }
+            return scored.map { $0[...] }
         }
+        let width = runner.model.config.vocabSize
+        guard let logits = output.maskedLMLogits?.scalars, logits.count == rows * width else {
+            throw TaskError.missingOutput("masked-LM logits")
+        }
+        return (0..<rows).map { row(logits, $0, width: width) }
+    }
+
+    /// The argmax of the softmax over the site's pool (the original first) or, without confusion sets, over the
+    /// whole vocabulary; a proposal when it is another CJK ideograph.
+    private func decode(_ logits: ArraySlice<Float>, pool: [Int32]?, site: Site, original: Unicode.Scalar) -> Proposal? {
+        let probabilities = softmax(logits)
+        let index = argmax(probabilities)
+        let best = pool.map { Int($0[index]) } ?? index
         guard best != site.originalId else { return nil }
         let scalars = tokenizer.vocabulary.token(for: Int32(best)).unicodeScalars
         guard scalars.count == 1, let replacement = scalars.first, isCJKIdeograph(replacement), replacement != original
         else { return nil }
-        return Proposal(scalar: site.scalar, replacement: replacement, score: score, originalScore: originalScore,
-                        sentence: site.sentence)
+        return Proposal(scalar: site.scalar, replacement: replacement, score: probabilities[index],
+                        originalScore: probabilities[pool == nil ? site.originalId : 0], sentence: site.sentence)
     }
-}
-
-/// Where vocabulary id `id`'s logit sits in a row scored over `columns` (sorted ids; nil: the whole
-/// vocabulary, where it is the id itself), or nil when it was not scored.
-private func column(of id: Int, in columns: [Int32]?) -> Int? {
-    guard let columns else { return id }
-    var (low, high) = (0, columns.count)
-    while low < high {
-        let middle = (low + high) / 2
-        if Int(columns[middle]) < id { low = middle + 1 } else { high = middle }
-    }
-    return low < columns.count && Int(columns[low]) == id ? low : nil
 }

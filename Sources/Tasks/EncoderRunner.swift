@@ -7,16 +7,16 @@ public protocol EncoderRunner: Sendable {
     /// The model being run (config, head, labels).
     var model: EncoderModel { get }
 
-    /// Runs `batch`; `maskedLMPositions` and `maskedLMVocabularies` (one per sequence) as in `EncoderModel.run`.
+    /// Runs `batch`; `maskedLMPositions` and `maskedLMCandidates` (one per sequence) as in `EncoderModel.run`.
     /// - Throws: `ModelError` from the model, or `CancellationError` when the calling task is cancelled.
-    func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?, maskedLMVocabularies: [[Int32]?]?) async throws
+    func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?, maskedLMCandidates: [[[Int32]]?]?) async throws
         -> [SequenceOutput]
 }
 
 extension EncoderRunner {
     /// Runs `batch`, scoring the whole vocabulary at `maskedLMPositions`.
     public func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?) async throws -> [SequenceOutput] {
-        try await run(batch, maskedLMPositions: maskedLMPositions, maskedLMVocabularies: nil)
+        try await run(batch, maskedLMPositions: maskedLMPositions, maskedLMCandidates: nil)
     }
 }
 
@@ -33,12 +33,12 @@ public struct DirectRunner: EncoderRunner {
         self.workspace = WorkspaceLock(threads: threads)
     }
 
-    public func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?, maskedLMVocabularies: [[Int32]?]?) async throws
+    public func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?, maskedLMCandidates: [[[Int32]]?]?) async throws
         -> [SequenceOutput]
     {
         try Task.checkCancellation()
         return try workspace.with { workspace in
-            try model.run(batch, maskedLMPositions: maskedLMPositions, maskedLMVocabularies: maskedLMVocabularies,
+            try model.run(batch, maskedLMPositions: maskedLMPositions, maskedLMCandidates: maskedLMCandidates,
                           workspace: workspace) { Task.isCancelled }
         }
     }

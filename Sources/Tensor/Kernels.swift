@@ -156,6 +156,20 @@ enum Kernels {
         }
     }
 
+    // out[j] = x · table[ids[j], :] + bias[ids[j]]   for j < count (table rows `columns` floats apart)
+    static func scoreRows(
+        _ out: Pointer, _ x: ConstPointer, _ table: ConstPointer, bias: ConstPointer?, ids: UnsafePointer<Int32>,
+        count: Int, columns: Int
+    ) {
+        let xs = Pointer(mutating: x)
+        for j in 0..<count {
+            let row = Pointer(mutating: table + Int(ids[j]) * columns)
+            var sum = Lanes()
+            forEachLanes(count: columns) { c, lanes in sum += load(xs + c, lanes) * load(row + c, lanes) }
+            out[j] = sum.sum() + (bias?[Int(ids[j])] ?? 0)
+        }
+    }
+
     // MARK: - Attention
 
     // Floats of `scores` scratch one thread of `selfAttention` needs for sequences of up to `longest` tokens.

@@ -127,6 +127,27 @@ public func gatherRows(_ out: Tensor, _ x: Tensor, rows: [Int32]) {
     }
 }
 
+/// A linear layer evaluated at chosen outputs only: out[r][j] = x[r, :] · table[ids[r][j], :] + bias[ids[r][j]]
+/// (a masked-LM decoder scoring each position's few candidates instead of the whole vocabulary).
+public func scoreRows(_ x: Tensor, table: Tensor, bias: Tensor?, ids: [[Int32]]) -> [[Float]] {
+    precondition(ids.count == x.rows, "scoreRows: \(ids.count) id lists for \(x.rows) rows")
+    precondition(table.columns == x.columns, "scoreRows: table \(table.shape) does not take \(x.shape)")
+    precondition(bias.map { $0.count == table.rows } ?? true, "scoreRows: bias does not have \(table.rows) elements")
+    precondition(ids.allSatisfy { $0.allSatisfy { $0 >= 0 && Int($0) < table.rows } }, "scoreRows: id out of range")
+    let columns = x.columns
+    return ids.enumerated().map { row, wanted in
+        var out = [Float](repeating: 0, count: wanted.count)
+        out.withUnsafeMutableBufferPointer { o in
+            wanted.withUnsafeBufferPointer { w in
+                guard let o = o.baseAddress, let w = w.baseAddress else { return }
+                Kernels.scoreRows(o, x.storage.base + row * columns, table.storage.base, bias: bias?.storage.base,
+                                  ids: w, count: wanted.count, columns: columns)
+            }
+        }
+        return out
+    }
+}
+
 /// Floats of `scores` scratch `selfAttention` needs per thread for sequences of up to `longest` tokens.
 public func attentionScratchCount(longest: Int, headSize: Int) -> Int {
     Kernels.attentionScratch(longest: longest, headSize: headSize)

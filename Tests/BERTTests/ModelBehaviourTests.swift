@@ -159,39 +159,47 @@ let sample = EncoderInput(ids: [101, 791, 1921, 1921, 3698, 2523, 1962, 511, 102
     }
 }
 
-@Suite struct MaskedLMVocabularyTests {
+@Suite struct MaskedLMCandidateTests {
     @Test(arguments: ["bert-mlm", "electra-mlm", "bert-pretraining"])
-    func scoringASubsetGivesTheSameLogitsAsTheFullVocabulary(_ name: String) throws {
+    func scoringCandidatesGivesTheSameLogitsAsTheFullVocabulary(_ name: String) throws {
         let model = try EncoderModel.load(directory: Fixtures.url("models/\(name)").path)
-        let batch = EncoderBatch([EncoderInput(ids: [101, 1266, 776, 3614, 102]), EncoderInput(ids: [101, 872, 102])])
-        let positions = [[1, 2, 3], [1]]
-        // Each sequence its own set, and one sequence on the whole vocabulary.
-        let vocabularies: [[Int32]?] = [[7, 100, 776, 1266, 3614, 21127], [9, 872], nil]
-        let batch3 = EncoderBatch(batch.sequences + [EncoderInput(ids: [101, 1962, 102])])
-        let full = try model.run(batch3, maskedLMPositions: positions + [[1]])
-        let subset = try model.run(batch3, maskedLMPositions: positions + [[1]], maskedLMVocabularies: vocabularies)
-        for ((whole, part), chosen) in zip(zip(full, subset), vocabularies) {
-            #expect(part.maskedLMVocabulary == chosen)
-            guard let vocabulary = chosen else {
+        let batch = EncoderBatch([
+            EncoderInput(ids: [101, 1266, 776, 3614, 102]), EncoderInput(ids: [101, 872, 102]),
+            EncoderInput(ids: [101, 1962, 102]),
+        ])
+        let positions = [[1, 2, 3], [1], [1]]
+        // Each position its own list (one empty, one with a repeat), and one sequence on the whole vocabulary.
+        let candidates: [[[Int32]]?] = [[[1266, 7, 21127], [776, 100, 776], []], [[872, 9]], nil]
+        let full = try model.run(batch, maskedLMPositions: positions)
+        let scored = try model.run(batch, maskedLMPositions: positions, maskedLMCandidates: candidates)
+        for ((whole, part), chosen) in zip(zip(full, scored), candidates) {
+            #expect(part.maskedLMPositions == whole.maskedLMPositions)
+            guard let chosen else {
+                #expect(part.maskedLMCandidateLogits == nil)
                 #expect(part.maskedLMLogits?.scalars == whole.maskedLMLogits?.scalars)
                 continue
             }
+            #expect(part.maskedLMLogits == nil)
             let wholeLogits = try #require(whole.maskedLMLogits)
-            let partLogits = try #require(part.maskedLMLogits)
-            #expect(partLogits.shape == [wholeLogits.shape[0], vocabulary.count])
-            let all = wholeLogits.scalars, some = partLogits.scalars
+            let partLogits = try #require(part.maskedLMCandidateLogits)
+            #expect(partLogits.map(\.count) == chosen.map(\.count))
             let width = wholeLogits.shape[1]
-            for row in 0..<wholeLogits.shape[0] {
-                for (column, id) in vocabulary.enumerated() {
-                    #expect(abs(some[row * vocabulary.count + column] - all[row * width + Int(id)]) <= 1e-5)
+            for (row, ids) in chosen.enumerated() {
+                for (column, id) in ids.enumerated() {
+                    #expect(abs(partLogits[row][column] - wholeLogits.scalars[row * width + Int(id)]) <= 1e-5)
                 }
             }
         }
-        #expect(throws: ModelError.self) {
-            _ = try model.run(batch, maskedLMPositions: positions, maskedLMVocabularies: [[1], [21128]])
+        let two = EncoderBatch(Array(batch.sequences.prefix(2)))
+        let twoPositions = Array(positions.prefix(2))
+        #expect(throws: ModelError.self) {  // an id outside the vocabulary
+            _ = try model.run(two, maskedLMPositions: twoPositions, maskedLMCandidates: [nil, [[21128]]])
         }
-        #expect(throws: ModelError.self) {
-            _ = try model.run(batch, maskedLMPositions: positions, maskedLMVocabularies: [[1]])
+        #expect(throws: ModelError.self) {  // one list for two sequences
+            _ = try model.run(two, maskedLMPositions: twoPositions, maskedLMCandidates: [nil])
+        }
+        #expect(throws: ModelError.self) {  // two lists for three positions
+            _ = try model.run(two, maskedLMPositions: twoPositions, maskedLMCandidates: [[[1], [2]], nil])
         }
     }
 }

@@ -133,31 +133,30 @@ private func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
     }
 }
 
-@Suite struct ModelQueueVocabularyTests {
-    @Test func mergedRequestsEachGetTheirVocabularyColumns() async throws {
+@Suite struct ModelQueueCandidateTests {
+    @Test func mergedRequestsEachGetTheirCandidateLogits() async throws {
         let model = try EncoderModel.load(directory: Fixtures.url("models/bert-mlm").path)
         let queue = ModelQueue(model: model, name: "mlm")
         defer { queue.stop() }
         let first = EncoderInput(ids: [101, 1266, 776, 102]), second = EncoderInput(ids: [101, 872, 1962, 102])
         let full = try model.run(EncoderBatch([first, second]), maskedLMPositions: [[1, 2], [2]])
         queue.pause()
-        async let a = queue.run(EncoderBatch([first]), maskedLMPositions: [[1, 2]], maskedLMVocabularies: [[5, 776]])
-        async let b = queue.run(EncoderBatch([second]), maskedLMPositions: [[2]], maskedLMVocabularies: [[9, 1962]])
+        async let a = queue.run(EncoderBatch([first]), maskedLMPositions: [[1, 2]], maskedLMCandidates: [[[5, 776], [3]]])
+        async let b = queue.run(EncoderBatch([second]), maskedLMPositions: [[2]], maskedLMCandidates: nil)
         while queue.queueDepth < 2 { try await Task.sleep(for: .milliseconds(2)) }
         queue.resume()
         let (outA, outB) = try await (a, b)
         #expect(queue.batchesRun == 1)
-        for (output, reference, wanted) in [(outA[0], full[0], [Int32(5), 776]), (outB[0], full[1], [Int32(1962), 9])] {
-            let columns = try #require(output.maskedLMVocabulary)
-            #expect(Set(wanted).isSubset(of: Set(columns)))
-            let logits = try #require(output.maskedLMLogits).scalars
-            let all = try #require(reference.maskedLMLogits)
-            for row in 0..<all.shape[0] {
-                for id in wanted {
-                    let column = try #require(columns.firstIndex(of: id))
-                    #expect(abs(logits[row * columns.count + column] - all.scalars[row * all.shape[1] + Int(id)]) <= 1e-5)
-                }
+        let scored = try #require(outA[0].maskedLMCandidateLogits)
+        let all = try #require(full[0].maskedLMLogits)
+        for (row, ids) in [[Int32(5), 776], [3]].enumerated() {
+            for (column, id) in ids.enumerated() {
+                #expect(abs(scored[row][column] - all.scalars[row * all.shape[1] + Int(id)]) <= 1e-5)
             }
         }
+        // The request without candidates still gets the whole vocabulary.
+        let whole = try #require(outB[0].maskedLMLogits)
+        let reference = try #require(full[1].maskedLMLogits)
+        #expect(maxDifference(whole.scalars, reference.scalars) <= 1e-5)
     }
 }

@@ -11,11 +11,11 @@ private struct ContextFreeRunner: EncoderRunner {
     let base: DirectRunner
     var model: EncoderModel { base.model }
 
-    func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?, maskedLMVocabularies: [[Int32]?]?) async throws
+    func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?, maskedLMCandidates: [[[Int32]]?]?) async throws
         -> [SequenceOutput]
     {
         let labels = model.config.labels.count
-        var outputs = try await base.run(batch, maskedLMPositions: maskedLMPositions, maskedLMVocabularies: maskedLMVocabularies)
+        var outputs = try await base.run(batch, maskedLMPositions: maskedLMPositions, maskedLMCandidates: maskedLMCandidates)
         for (index, sequence) in batch.sequences.enumerated() {
             var logits: [Float] = []
             for id in sequence.ids {

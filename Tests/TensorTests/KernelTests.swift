@@ -197,6 +197,27 @@ func softmaxMatchesNaive(columns: Int) {
     #expect(picked.scalars == Array(word.scalars[180..<200]) + Array(word.scalars[60..<80]))
 }
 
+@Test(arguments: [7, 128])  // widths below one lane group and a masked-LM decoder's
+func scoreRowsMatchesTheLinearLayerAtTheChosenOutputs(width: Int) {
+    var numbers = Numbers(seed: 11)
+    let x = numbers.tensor([3, width])
+    let table = numbers.tensor([50, width])
+    let bias = numbers.tensor([50])
+    let ids: [[Int32]] = [[0, 49, 7], [], [12, 12, 3, 40]]  // repeats and an empty list are fine
+    let scores = scoreRows(x, table: table, bias: bias, ids: ids)
+    #expect(scores.map(\.count) == [3, 0, 4])
+    for (row, wanted) in ids.enumerated() {
+        for (j, id) in wanted.enumerated() {
+            var expected = Double(bias.scalars[Int(id)])
+            for c in 0..<width {
+                expected += Double(x.scalars[row * width + c]) * Double(table.scalars[Int(id) * width + c])
+            }
+            #expect(abs(Double(scores[row][j]) - expected) < 1e-5)
+        }
+    }
+    #expect(abs(scoreRows(x, table: table, bias: nil, ids: ids)[0][1] - (scores[0][1] - bias.scalars[49])) < 1e-5)
+}
+
 @Test(arguments: [5, 40])  // head sizes below and above one 32-column panel
 func selfAttentionMatchesNaivePerSegmentAndHead(headSize: Int) {
     let heads = 3
