@@ -134,7 +134,7 @@ public final class ModelQueue: EncoderRunner, Sendable {
 
     /// The oldest waiting jobs that fit the token budget together (at least one), and the threads to run them
     /// on: all of them for a lone batch, an equal share while other workers run theirs (on 2 cores, two
-    /// workers that both fanned out to 2 threads ran SIGHAN test13 corrections at 375 sentences/s; at one
+    /// workers that both fanned out to 2 threads ran SIGHAN test13 corrections at 371 sentences/s; at one
     /// thread each, 450).
     private func takeBatch() -> (jobs: [Job], threads: Int)? {
         state.withLock { state in

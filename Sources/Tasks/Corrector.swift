@@ -191,7 +191,8 @@ public struct Corrector: Sendable {
         }
 
         // With confusion sets each position scores only its own set (the original first).
-        let pools: [[[Int32]]]? = candidates == nil ? nil : sites.map { row in row.map { table[Int32($0.originalId)] ?? [] } }
+        let pools: [[[Int32]]]? =
+            candidates == nil ? nil : sites.map { row in row.map { table[Int32($0.originalId)] ?? [] } }
         var proposals = [[Proposal]](repeating: [], count: texts.count)
         var start = 0
         while start < inputs.count {
