@@ -22,9 +22,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path[:0] = [os.path.join(ROOT, "Clients", "python"), os.path.join(ROOT, "Training"), HERE]
 
-import bertd_client  # noqa: E402
 import common  # noqa: E402
-from through_daemon import BATCH, pipelined  # noqa: E402
+from through_daemon import BATCH, connect, pipelined  # noqa: E402
 
 METHODS = {"csc": ("annotate/correct", "csc"), "ner": ("annotate/label", "ner")}
 
@@ -49,17 +48,8 @@ def run_once(binary, task, sets, args):
                "--log-level", "warning"] + args.daemon_flags
     daemon = subprocess.Popen(command, env=dict(os.environ, BERTD_MODELS=os.path.join(ROOT, "Models")))
     try:
-        client = None
-        for _ in range(600):
-            try:
-                client = bertd_client.Client.connect(socket)
-                break
-            except OSError:
-                time.sleep(0.05)
-        if client is None:
-            raise SystemExit(f"{binary}: no daemon answers on {socket}")
         out = {}
-        with client:
+        with connect(socket) as client:
             for name, texts in sets.items():
                 def chunks():
                     return [{"texts": texts[k:k + BATCH], "model": model} for k in range(0, len(texts), BATCH)]

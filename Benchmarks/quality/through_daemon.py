@@ -28,6 +28,17 @@ BATCH = 64
 WINDOW = 4
 
 
+def connect(socket):
+    """A client of the daemon on `socket`, waiting up to 30 s for it to listen (the socket file appears a moment
+    before the daemon does)."""
+    for _ in range(600):
+        try:
+            return bertd_client.Client.connect(socket)
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"no daemon answers on {socket}")
+
+
 def pipelined(client, method, batches):
     """Sends each params dict with a bounded window in flight; results in input order."""
     futures, results = [], []
@@ -187,15 +198,7 @@ def main():
         daemon = subprocess.Popen([a.bertd, "--socket", socket, "--threads", str(a.threads), "--precision", a.precision,
                                    "--log-level", "warning"],
                                   env=env)
-    client = None
-    for _ in range(600):  # the socket file appears a moment before the daemon listens
-        try:
-            client = bertd_client.Client.connect(socket)
-            break
-        except OSError:
-            time.sleep(0.05)
-    if client is None:
-        raise SystemExit(f"no daemon answers on {socket}")
+    client = connect(socket)
     try:
         with client:
             loaded = {m["name"] for m in client.models()}
