@@ -247,16 +247,21 @@ def news_cloze(rng, path, per_context=4, limit=0, min_len=100, max_len=320, drop
     per context), at most per_context questions each (distinct answers and kinds first), built as
     cmrc_context_cloze's; with probability `drop` one to three characters outside the wh-phrase are dropped
     from the question, so that it is not always a verbatim copy of the context."""
-    paras = _news_paragraphs(path)
     contexts, cur, spans, target = [], "", [], rng.randint(min_len, max_len)
-    for text, words in paras:
+
+    def close():
+        nonlocal cur, spans, target
+        contexts.append((cur, spans))
+        cur, spans, target = "", [], rng.randint(min_len, max_len)
+
+    for text, words in _news_paragraphs(path):
         if cur and len(cur) + len(text) > max_len:
-            contexts.append((cur, spans)); cur, spans, target = "", [], rng.randint(min_len, max_len)
+            close()
         base = len(cur)
         spans += [(base + s, base + e, wh, kind) for s, e, wh, kind in _news_spans(text, words)]
         cur += text
         if len(cur) >= target:
-            contexts.append((cur, spans)); cur, spans, target = "", [], rng.randint(min_len, max_len)
+            close()
     if cur:
         contexts.append((cur, spans))
     out = []
@@ -266,7 +271,7 @@ def news_cloze(rng, path, per_context=4, limit=0, min_len=100, max_len=320, drop
         by_kind = {}
         for c in cands:
             by_kind.setdefault(c[3], []).append(c)
-        order = [c for group in zip(*[v for v in by_kind.values()]) for c in group] if by_kind else []
+        order = [c for group in zip(*by_kind.values()) for c in group]
         order += [c for c in cands if c not in order]
         seen = set()
         for s, e, wh, kind in order:

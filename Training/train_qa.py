@@ -202,6 +202,11 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
     steps = a.epochs * math.ceil(len(feats) / a.batch)
     sched = get_linear_schedule_with_warmup(opt, int(a.warmup * steps), steps)
+    def held_out():
+        """EM/F1 on the held-out questions (the model left in eval mode)."""
+        model.eval()
+        return qa_eval.evaluate(qa_eval.TransformersQA(model=model, tok=tok, threads=a.threads), held)
+
     t0 = time.time()
     for ep in range(1, a.epochs + 1):
         model.train()
@@ -216,12 +221,10 @@ def main():
             if n % 100 == 0:
                 print(f"  epoch {ep} step {n} loss {tot / n:.3f} [{time.time() - t0:.0f}s]", flush=True)
             if a.eval_every and n % a.eval_every == 0:
-                model.eval()
-                res = qa_eval.evaluate(qa_eval.TransformersQA(model=model, tok=tok, threads=a.threads), held)
+                res = held_out()
                 print(f"  epoch {ep} step {n} held-out EM {res['em']:.1f} F1 {res['f1']:.1f}", flush=True)
                 model.train()
-        model.eval()
-        res = qa_eval.evaluate(qa_eval.TransformersQA(model=model, tok=tok, threads=a.threads), held)
+        res = held_out()
         print(f"epoch {ep}/{a.epochs} loss {tot / max(n, 1):.3f} held-out EM {res['em']:.1f} F1 {res['f1']:.1f} "
               f"[{time.time() - t0:.0f}s]", flush=True)
     train_s = time.time() - t0

@@ -133,8 +133,9 @@ def apply(text, edits, threshold, max_edits=0):
     if max_edits:
         sentence, kept, count = sentence_of(text), [], {}
         for e in sorted(keep, key=lambda e: (-e[3], e[0])):
-            if count.get(sentence[e[0]], 0) < max_edits:
-                count[sentence[e[0]]] = count.get(sentence[e[0]], 0) + 1
+            k = sentence[e[0]]
+            if count.get(k, 0) < max_edits:
+                count[k] = count.get(k, 0) + 1
                 kept.append(e)
         keep = kept
     s = list(text)

@@ -13,9 +13,7 @@ first. CSC: SIGHAN test13 and test14; NER: the CLUENER dev split.
 """
 import argparse
 import os
-import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -23,7 +21,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path[:0] = [os.path.join(ROOT, "Clients", "python"), os.path.join(ROOT, "Training"), HERE]
 
 import common  # noqa: E402
-from through_daemon import BATCH, connect, pipelined  # noqa: E402
+from through_daemon import BATCH, connect, pipelined, start_daemon  # noqa: E402
 
 METHODS = {"csc": ("annotate/correct", "csc"), "ner": ("annotate/label", "ner")}
 
@@ -43,10 +41,8 @@ def cpu_seconds(pid):
 def run_once(binary, task, sets, args):
     """{set: (wall sentences/s, sentences per daemon CPU-second)} for one daemon start."""
     method, model = METHODS[task]
-    socket = os.path.join(tempfile.mkdtemp(prefix="bertd-ab-"), "bertd.sock")
-    command = [binary, "--socket", socket, "--threads", str(args.threads), "--precision", args.precision,
-               "--log-level", "warning"] + args.daemon_flags
-    daemon = subprocess.Popen(command, env=dict(os.environ, BERTD_MODELS=os.path.join(ROOT, "Models")))
+    daemon, socket = start_daemon(binary, os.path.join(ROOT, "Models"), args.threads, args.precision,
+                                  args.daemon_flags)
     try:
         out = {}
         with connect(socket) as client:

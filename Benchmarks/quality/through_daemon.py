@@ -28,6 +28,14 @@ BATCH = 64
 WINDOW = 4
 
 
+def start_daemon(bertd, models, threads, precision, flags=()):
+    """(process, socket path): `bertd` serving `models` on a fresh temporary socket, quietly."""
+    socket = os.path.join(tempfile.mkdtemp(prefix="bertd-quality-"), "bertd.sock")
+    command = [bertd, "--socket", socket, "--threads", str(threads), "--precision", precision,
+               "--log-level", "warning", *flags]
+    return subprocess.Popen(command, env=dict(os.environ, BERTD_MODELS=models)), socket
+
+
 def connect(socket):
     """A client of the daemon on `socket`, waiting up to 30 s for it to listen (the socket file appears a moment
     before the daemon does)."""
@@ -190,14 +198,9 @@ def main():
                     help="the daemon's --precision (int8: 8-bit encoder weights)")
     a = ap.parse_args()
     tasks = ["ner", "csc", "qa", "cws"] if a.task == "all" else [a.task]
-    daemon = None
-    socket = a.socket
+    daemon, socket = None, a.socket
     if socket is None:
-        socket = os.path.join(tempfile.mkdtemp(prefix="bertd-quality-"), "bertd.sock")
-        env = dict(os.environ, BERTD_MODELS=a.models)
-        daemon = subprocess.Popen([a.bertd, "--socket", socket, "--threads", str(a.threads), "--precision", a.precision,
-                                   "--log-level", "warning"],
-                                  env=env)
+        daemon, socket = start_daemon(a.bertd, a.models, a.threads, a.precision)
     client = connect(socket)
     try:
         with client:
