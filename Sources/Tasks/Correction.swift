@@ -66,8 +66,12 @@ public struct CorrectionOptions: Sendable, Equatable {
     public var forced: [String: String] = [:]
     /// Report edits but return the text unchanged.
     public var detectOnly = false
-    /// Re-run on the corrected text until nothing changes or this many rounds ran.
-    public var maxRounds = 1
+    /// Re-run on the corrected text until nothing changes or this many rounds ran; nil: the candidate file's,
+    /// else 1.
+    public var maxRounds: Int? = nil
+    /// Minimum probability of a replacement in the rounds after the first; nil: the candidate file's
+    /// `later_threshold`, else `threshold`.
+    public var laterThreshold: Float? = nil
     /// Tokens per window, [CLS] and [SEP] included; nil: the model's maximum (at most 512).
     public var windowLength: Int? = nil
 

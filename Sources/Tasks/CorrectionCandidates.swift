@@ -3,7 +3,8 @@ import JSON
 
 /// Confusion sets for spelling correction, from the `candidates.json` shipped next to a CSC model
 /// (format "bertd-csc-candidates-1", written by the training helper's train_csc.py):
-/// `{"candidates": {"天": "夫大", ...}, "threshold": 0.5, "max_edits": 0, ...}`. A position holding a
+/// `{"candidates": {"天": "夫大", ...}, "threshold": 0.5, "max_edits": 0, "max_rounds": 1, "later_threshold": 0.9}`
+/// (all but "candidates" optional). A position holding a
 /// character may only become one of its candidates; the softmax runs over the candidate set.
 public struct CorrectionCandidates: Sendable, Equatable {
     /// For each character, the other characters it may be corrected to (the character itself is always a
@@ -13,12 +14,19 @@ public struct CorrectionCandidates: Sendable, Equatable {
     public var threshold: Float?
     /// The per-sentence edit cap tuned with these sets (0: none), when the file gives one.
     public var maxEdits: Int?
+    /// How many rounds to run by default, when the file gives it.
+    public var maxRounds: Int?
+    /// The threshold of the rounds after the first, tuned with these sets, when the file gives one.
+    public var laterThreshold: Float?
 
     /// Confusion sets given directly.
-    public init(candidates: [String: String], threshold: Float? = nil, maxEdits: Int? = nil) {
+    public init(candidates: [String: String], threshold: Float? = nil, maxEdits: Int? = nil, maxRounds: Int? = nil,
+                laterThreshold: Float? = nil) {
         self.candidates = candidates
         self.threshold = threshold
         self.maxEdits = maxEdits
+        self.maxRounds = maxRounds
+        self.laterThreshold = laterThreshold
     }
 
     /// Reads `candidates.json`.
@@ -38,9 +46,13 @@ public struct CorrectionCandidates: Sendable, Equatable {
             }
             candidates[character] = others
         }
+        if let rounds = json["max_rounds"]?.intValue, rounds < 1 {
+            throw TaskError.invalidOption("\(url.lastPathComponent): max_rounds \(rounds) must be at least 1")
+        }
         return CorrectionCandidates(
             candidates: candidates, threshold: json["threshold"]?.doubleValue.map(Float.init),
-            maxEdits: json["max_edits"]?.intValue)
+            maxEdits: json["max_edits"]?.intValue, maxRounds: json["max_rounds"]?.intValue,
+            laterThreshold: json["later_threshold"]?.doubleValue.map(Float.init))
     }
 
     /// `directory/candidates.json` when the model directory has one, else nil.

@@ -7,7 +7,9 @@ import Tokenizer
 /// token, a softmax over its candidate set (the character itself first, then its confusion set; the whole
 /// vocabulary when the model has no candidate sets), argmax; an edit when the argmax is another single CJK
 /// ideograph with probability >= threshold (and a lead of at least `margin` over the original), at most
-/// `maxEditsPerSentence` per sentence, most probable first. Latin, digits, punctuation, whitespace and
+/// `maxEditsPerSentence` per sentence, most probable first. Texts an edit changed can be run again (`maxRounds`),
+/// with a threshold of their own (`laterThreshold`): a sentence with two errors gets its second fix from a
+/// context where the first is already mended. Latin, digits, punctuation, whitespace and
 /// characters outside the vocabulary are never touched. Long texts are split at sentence ends
 /// (。！？!?；and newlines) into windows.
 public struct Corrector: Sendable {
@@ -52,23 +54,27 @@ public struct Corrector: Sendable {
     /// Corrects each text; every round runs all texts' windows together.
     /// - Throws: `TaskError.invalidOption` for bad options, or the runner's errors.
     public func correct(_ texts: [String], options: CorrectionOptions = CorrectionOptions()) async throws -> [Correction] {
-        guard options.maxRounds >= 1 else { throw TaskError.invalidOption("maxRounds must be at least 1") }
+        let rounds = options.maxRounds ?? candidates?.maxRounds ?? 1
+        guard rounds >= 1 else { throw TaskError.invalidOption("maxRounds must be at least 1") }
         let config = runner.model.config
         let length = options.windowLength ?? min(config.maxPositionEmbeddings, 512)
         guard length >= 3, length <= config.maxPositionEmbeddings else {
             throw TaskError.invalidOption("windowLength \(length) must be in 3...\(config.maxPositionEmbeddings)")
         }
-        let decision = Decision(
-            threshold: options.threshold ?? candidates?.threshold ?? 0.5, margin: options.margin,
-            cap: options.maxEditsPerSentence ?? candidates?.maxEdits ?? 0)
+        let threshold = options.threshold ?? candidates?.threshold ?? 0.5
+        let firstDecision = Decision(threshold: threshold, margin: options.margin,
+                                     cap: options.maxEditsPerSentence ?? candidates?.maxEdits ?? 0)
+        let laterDecision = Decision(threshold: options.laterThreshold ?? candidates?.laterThreshold ?? threshold,
+                                     margin: firstDecision.margin, cap: firstDecision.cap)
         let mode = options.mode ?? defaultMode
 
         var states = texts.map { CorrectionText($0, forced: options.forced, ignore: options.ignore) }
         let initial = states.map(\.scalars)
         var scores = states.map { [Float](repeating: 0, count: $0.scalars.count) }
         var active = Array(states.indices)
-        for _ in 0..<options.maxRounds where !active.isEmpty {
+        for round in 0..<rounds where !active.isEmpty {
             let proposals = try await propose(active.map { states[$0] }, mode: mode, capacity: length - 2)
+            let decision = round == 0 ? firstDecision : laterDecision
             var changed: [Int] = []
             for (slot, text) in active.enumerated() {
                 let accepted = decision.accept(proposals[slot])

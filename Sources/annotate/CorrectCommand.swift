@@ -46,13 +46,22 @@ struct CorrectCommand: MethodCommand {
     @Option(help: ArgumentHelp("Most edits per sentence (0: no cap).", valueName: "N"))
     var maxEdits: Int?
 
+    @Option(help: ArgumentHelp("Re-run the texts an edit changed, at most this many rounds in all (1...10).",
+                               valueName: "N"))
+    var maxRounds: Int?
+
+    @Option(help: ArgumentHelp("Least probability of a proposed character after the first round (0...1).",
+                               valueName: "P"))
+    var laterThreshold: Double?
+
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        for (name, value) in [("--threshold", threshold), ("--margin", margin)] {
+        for (name, value) in [("--threshold", threshold), ("--margin", margin), ("--later-threshold", laterThreshold)] {
             if let value, !(0...1).contains(value) { throw ValidationError("\(name) must be between 0 and 1") }
         }
         if let maxEdits, maxEdits < 0 { throw ValidationError("--max-edits must not be negative") }
+        if let maxRounds, !(1...10).contains(maxRounds) { throw ValidationError("--max-rounds must be between 1 and 10") }
         for pair in forced {
             let parts = pair.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
@@ -77,6 +86,8 @@ struct CorrectCommand: MethodCommand {
         if detectOnly { params["detectOnly"] = true }
         if let mode { params["mode"] = .string(mode.rawValue) }
         if let maxEdits { params["maxEdits"] = JSON(maxEdits) }
+        if let maxRounds { params["maxRounds"] = JSON(maxRounds) }
+        if let laterThreshold { params["laterThreshold"] = .double(laterThreshold) }
         return params
     }
 

@@ -246,6 +246,8 @@ import TestSupport
         ["answer", "--no-spawn", "a context without a question"],
         ["no-such-command"],
         ["correct", "--threshold", "2", "x"],
+        ["correct", "--max-rounds", "0", "x"],
+        ["correct", "--later-threshold", "1.5", "x"],
         ["label", "--file", "/nonexistent-input.txt"],
     ])
     func usageErrorsExitOne(arguments: [String]) throws {
@@ -253,6 +255,25 @@ import TestSupport
         #expect(run.status == 1, "\(arguments): \(run.stderr)")
         #expect(!run.stderr.isEmpty)
         #expect(run.stdout.isEmpty)
+    }
+
+    @Test func correctPassesTheRoundOptions() throws {
+        let daemon = try Harness.startDaemon()
+        defer { daemon.terminate() }
+        let options = ["correct", "--socket", try #require(daemon.socketPath), "--model", "csc", "--threshold", "0",
+                       "--max-edits", "1", "--json"]
+        func corrected(_ extra: [String], _ text: String) throws -> String {
+            let run = try Harness.run(options + extra + [text])
+            #expect(run.status == 0, "\(run.stderr)")
+            let line = try #require(run.lines.first)
+            return try #require(try JSON.parse(line)["corrected"]?.stringValue)
+        }
+        let text = "今天天气很好我们去北京的天安门广场玩"
+        let once = try corrected([], text)
+        let again = try corrected([], once)
+        #expect(once != text && again != once, "threshold 0 makes the random fixture model propose edits")
+        #expect(try corrected(["--max-rounds", "2", "--later-threshold", "0"], text) == again)
+        #expect(try corrected(["--max-rounds", "2", "--later-threshold", "1"], text) == once)
     }
 
     @Test func requestErrorsExitThreeWithTheDaemonsMessage() throws {

@@ -87,7 +87,7 @@ struct SchemaFileTests {
             ("annotate-label.result.json", ["model": "ner", "entities": [["start": 0, "end": 2, "text": "张三", "label": "PER", "score": 0.99]]]),
             ("annotate-answer.params.json", ["question": "谁?", "context": "张三。", "topK": 3, "allowNoAnswer": true, "docStride": 64]),
             ("annotate-answer.result.json", ["model": "qa", "answers": [["start": 0, "end": 2, "text": "张三", "score": 0.9]]]),
-            ("annotate-correct.params.json", ["text": "今天天气很号", "threshold": 0.7, "ignore": ["天气"], "force": ["很号": "很好"], "detectOnly": false, "maxRounds": 2]),
+            ("annotate-correct.params.json", ["text": "今天天气很号", "threshold": 0.7, "ignore": ["天气"], "force": ["很号": "很好"], "detectOnly": false, "maxRounds": 2, "laterThreshold": 0.9]),
             ("annotate-correct.result.json", ["model": "csc", "corrected": "今天天气很好",
                                               "edits": [["start": 5, "end": 6, "original": "号", "replacement": "好", "score": 0.93, "kind": "spelling"]]]),
             ("annotate-correct.result.json", ["model": "csc", "corrected": ["好", "坏"], "edits": [[], []]]),

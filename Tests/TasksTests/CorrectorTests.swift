@@ -173,6 +173,54 @@ func onlyCJKIdeographsAreTouched(mode: CorrectionMode) async throws {
     #expect(twice.edits.allSatisfy { bytes(text)[$0.start..<$0.end].elementsEqual(bytes($0.original)) })
 }
 
+@Test func laterThresholdGovernsTheRoundsAfterTheFirst() async throws {
+    let text = "今天天气很好，我们去北京的天安门广场。他住在上海。"
+    var options = allProposals(.direct)
+    options.maxEditsPerSentence = 1
+    let once = try await corrector().correct([text], options: options)[0]
+    options.maxRounds = 2
+    let twice = try await corrector().correct([text], options: options)[0]
+    #expect(twice.edits.count > once.edits.count)
+    options.laterThreshold = 1.01  // nothing clears it: the second round changes nothing
+    #expect(try await corrector().correct([text], options: options)[0] == once)
+    options.laterThreshold = 0
+    #expect(try await corrector().correct([text], options: options)[0] == twice)
+    // Only the second round's edits are held to the later threshold.
+    let secondRound = twice.edits.filter { !once.edits.contains($0) }
+    let cut = try #require(secondRound.map(\.score).max())
+    options.laterThreshold = cut + 1e-6
+    #expect(try await corrector().correct([text], options: options)[0] == once)
+}
+
+@Test func candidatesFileSetsTheRoundDefaults() async throws {
+    let (tokenizer, runner) = try TaskFixtures.model("tasks/csc")
+    var sets = try #require(try CorrectionCandidates.load(modelDirectory: Fixtures.url("tasks/csc")))
+    sets.maxEdits = 1
+    sets.threshold = 0
+    sets.maxRounds = 2
+    sets.laterThreshold = 0.2
+    let tuned = try Corrector(tokenizer: tokenizer, runner: runner, candidates: sets)
+    var explicit = CorrectionOptions()
+    explicit.threshold = 0
+    explicit.maxEditsPerSentence = 1
+    explicit.maxRounds = 2
+    explicit.laterThreshold = 0.2
+    let text = "今天天气很好，我们去北京的天安门广场。他住在上海。"
+    let byDefault = try await tuned.correct([text])[0]
+    #expect(byDefault == (try await corrector().correct([text], options: explicit)[0]))
+    explicit.maxRounds = 1
+    #expect(byDefault != (try await corrector().correct([text], options: explicit)[0]))
+
+    let directory = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let file = directory.appendingPathComponent("candidates.json")
+    try Data(#"{"candidates": {"气": "汽"}, "max_rounds": 2, "later_threshold": 0.9}"#.utf8).write(to: file)
+    let read = try CorrectionCandidates.load(contentsOf: file)
+    #expect(read.maxRounds == 2 && read.laterThreshold == 0.9 && read.threshold == nil)
+    try Data(#"{"candidates": {}, "max_rounds": 0}"#.utf8).write(to: file)
+    #expect(throws: TaskError.self) { try CorrectionCandidates.load(contentsOf: file) }
+}
+
 @Test func capKeepsTheMostProbableEditPerSentence() async throws {
     let text = "今天天气很好，我们去北京的天安门广场。"
     let all = try await corrector().correct([text], options: allProposals(.direct))[0]
