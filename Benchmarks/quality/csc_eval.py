@@ -144,23 +144,30 @@ def apply(text, edits, threshold, max_edits=0):
     return "".join(s)
 
 
+def undecided(before, after, edits):
+    """Whether applying `edits` changed the text and left some of its proposals unapplied: bertd runs such texts
+    again (when rounds remain)."""
+    applied = sum(a != b for a, b in zip(before, after))
+    return 0 < applied < len(edits)
+
+
 def correct(texts, edits, predict, threshold, max_edits=0, rounds=1, later_threshold=None):
-    """The texts as bertd corrects them: round 1 applies `edits` (predict's output for texts); each later round
-    runs predict again on the texts the previous round changed and applies its edits at later_threshold
-    (default: threshold)."""
+    """The texts as bertd corrects them: round 1 applies `edits` (predict's output for texts: every proposal);
+    each later round runs predict again on the texts the previous round changed and left proposals undecided in,
+    and applies its edits at later_threshold (default: threshold)."""
     out = [apply(t, e, threshold, max_edits) for t, e in zip(texts, edits)]
-    active = [i for i, (t, o) in enumerate(zip(texts, out)) if t != o]
+    active = [i for i, (t, o, e) in enumerate(zip(texts, out, edits)) if undecided(t, o, e)]
     later = threshold if later_threshold is None else later_threshold
     for _ in range(rounds - 1):
         if not active:
             break
-        changed = []
+        again = []
         for i, e in zip(active, predict([out[i] for i in active])):
             new = apply(out[i], e, later, max_edits)
-            if new != out[i]:
-                out[i] = new
-                changed.append(i)
-        active = changed
+            if undecided(out[i], new, e):
+                again.append(i)
+            out[i] = new
+        active = again
     return out
 
 
@@ -244,13 +251,13 @@ def sweep(raw, thresholds=None, caps=(0, 1, 2, 3)):
 def sweep_later(raw, predict, threshold, max_edits, thresholds=None):
     """Grid over the second round's threshold (two rounds; the first at threshold and max_edits): [(mean sentence
     correction F1, later threshold, results)], best first. The model runs once more, on the texts round 1
-    changed."""
+    changed and left proposals undecided in."""
     thresholds = thresholds or [round(0.5 + 0.05 * i, 2) for i in range(10)]
     firsts, seconds = {}, {}
     for name, (rows, edits, _) in raw.items():
         texts = [r["original_text"] for r in rows]
         firsts[name] = [apply(t, e, threshold, max_edits) for t, e in zip(texts, edits)]
-        changed = [i for i, (t, o) in enumerate(zip(texts, firsts[name])) if t != o]
+        changed = [i for i, (t, o, e) in enumerate(zip(texts, firsts[name], edits)) if undecided(t, o, e)]
         seconds[name] = dict(zip(changed, predict([firsts[name][i] for i in changed])))
     table = []
     for later in thresholds:

@@ -2,14 +2,17 @@
 """A/B throughput of bertd builds on the development sets, in one invocation.
 
   python3 Benchmarks/quality/daemon_ab.py --bertd /tmp/bertd_old,.build/release/bertd [--task csc|ner]
-                                         [--threads 2] [--rounds 3] [--precision float32|int8] [-- DAEMON FLAGS]
+                                         [--models DIR[,DIR...]] [--threads 2] [--rounds 3]
+                                         [--precision float32|int8] [-- DAEMON FLAGS]
 
-Each round starts every build in turn on a temporary socket with the shipped models, sends each data set once to
+Variants are the builds of --bertd, or one build against several model folders (--models: e.g. the same
+weights with other decoding defaults in candidates.json). Each round starts every variant in turn on a
+temporary socket, sends each data set once to
 warm it and once timed, exactly as through_daemon.py sends it (batches of 64 texts, 4 requests in flight, the
 daemon's default options), and stops it; builds alternate, so a change in the machine's load hits all of them.
 Prints per build and set the median and best sentences per second, and the median sentences per second of the
-daemon's own CPU time (user + system: moved less by other jobs than wall time), then each build's ratio to the
-first. CSC: SIGHAN test13 and test14; NER: the CLUENER dev split.
+daemon's own CPU time (user + system: moved less by other jobs than wall time), then each variant's ratio to
+the first. CSC: SIGHAN test13 and test14; NER: the CLUENER dev split.
 """
 import argparse
 import os
@@ -38,11 +41,10 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_once(binary, task, sets, args):
+def run_once(binary, models, task, sets, args):
     """{set: (wall sentences/s, sentences per daemon CPU-second)} for one daemon start."""
     method, model = METHODS[task]
-    daemon, socket = start_daemon(binary, os.path.join(ROOT, "Models"), args.threads, args.precision,
-                                  args.daemon_flags)
+    daemon, socket = start_daemon(binary, models, args.threads, args.precision, args.daemon_flags)
     try:
         out = {}
         with connect(socket) as client:
@@ -68,27 +70,33 @@ def median(values):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bertd", required=True, help="comma-separated bertd binaries; the first is the baseline")
+    ap.add_argument("--models", default=os.path.join(ROOT, "Models"),
+                    help="model folder, or comma-separated folders to compare with one build")
     ap.add_argument("--task", default="csc", choices=sorted(METHODS))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--precision", default="float32", choices=["float32", "int8"])
     ap.add_argument("daemon_flags", nargs="*", help="more bertd flags, after --")
     args = ap.parse_args()
-    binaries = args.bertd.split(",")
+    binaries, folders = args.bertd.split(","), args.models.split(",")
+    if len(binaries) > 1 and len(folders) > 1:
+        ap.error("compare several builds or several model folders, not both")
+    variants = [(b, f) for b in binaries for f in folders]
     sets = data_sets(args.task)
     results = {}
     for _ in range(args.rounds):
-        for binary in binaries:
-            for name, value in run_once(binary, args.task, sets, args).items():
-                results.setdefault((name, binary), []).append(value)
+        for variant in variants:
+            for name, value in run_once(*variant, args.task, sets, args).items():
+                results.setdefault((name, variant), []).append(value)
     print(f"{args.task}, {args.threads} threads, {args.precision}, {args.rounds} rounds, medians:")
     for name in sets:
         base = None
-        for binary in binaries:
-            runs = results[(name, binary)]
+        for variant in variants:
+            runs = results[(name, variant)]
             wall, cpu = median([r[0] for r in runs]), median([r[1] for r in runs])
             base = base or (wall, cpu)
-            print(f"  {name} {binary}: {wall:.0f} sentences/s (best {max(r[0] for r in runs):.0f}), "
+            label = variant[0] if len(binaries) > 1 else variant[1]
+            print(f"  {name} {label}: {wall:.0f} sentences/s (best {max(r[0] for r in runs):.0f}), "
                   f"{cpu:.0f} per daemon CPU-second; x{wall / base[0]:.2f} / x{cpu / base[1]:.2f} of the first")
 
 

@@ -89,8 +89,8 @@ extension BertdService {
 
     static let correctMethod = ServiceMethod(name: "annotate/correct") { service, params, context in
         let request = try service.request(params, context, allowed: [
-            "text", "texts", "threshold", "margin", "ignore", "force", "mode", "detectOnly", "maxRounds", "laterThreshold",
-            "maxEdits"])
+            "text", "texts", "threshold", "margin", "ignore", "force", "mode", "detectOnly", "maxRounds",
+            "laterThreshold", "maxEdits"])
         let (texts, isList) = try service.readTexts(request.params)
         let options = try correctionOptions(request.params)
         let model = try service.registry.model(named: request.common.model, for: .correct)

@@ -8,10 +8,10 @@ import Tokenizer
 /// vocabulary when the model has no candidate sets), argmax; an edit when the argmax is another single CJK
 /// ideograph with probability >= threshold (and a lead of at least `margin` over the original), at most
 /// `maxEditsPerSentence` per sentence, most probable first. Texts an edit changed can be run again (`maxRounds`),
-/// with a threshold of their own (`laterThreshold`): a sentence with two errors gets its second fix from a
-/// context where the first is already mended. Latin, digits, punctuation, whitespace and
-/// characters outside the vocabulary are never touched. Long texts are split at sentence ends
-/// (。！？!?；and newlines) into windows.
+/// with a threshold of their own (`laterThreshold`), when the round left other proposals unapplied: a sentence
+/// with two errors gets its second fix from a context where the first is already mended. Latin, digits,
+/// punctuation, whitespace and characters outside the vocabulary are never touched. Long texts are split at
+/// sentence ends (。！？!?；and newlines) into windows.
 public struct Corrector: Sendable {
     /// The tokenizer of the model.
     public let tokenizer: BertTokenizer
@@ -82,7 +82,9 @@ public struct Corrector: Sendable {
                     states[text].scalars[proposal.scalar] = proposal.replacement
                     scores[text][proposal.scalar] = proposal.score
                 }
-                if !accepted.isEmpty { changed.append(text) }
+                // Another round only where this one changed the text and left a proposal undecided (below the
+                // threshold or over the cap): a mended context may carry it over the later threshold.
+                if !accepted.isEmpty, accepted.count < proposals[slot].count { changed.append(text) }
             }
             active = changed
         }

@@ -46,8 +46,9 @@ struct CorrectCommand: MethodCommand {
     @Option(help: ArgumentHelp("Most edits per sentence (0: no cap).", valueName: "N"))
     var maxEdits: Int?
 
-    @Option(help: ArgumentHelp("Re-run the texts an edit changed, at most this many rounds in all (1...10).",
-                               valueName: "N"))
+    @Option(help: ArgumentHelp(
+        "Re-run texts a round changed and left proposals in, at most this many rounds in all (1...10).",
+        valueName: "N"))
     var maxRounds: Int?
 
     @Option(help: ArgumentHelp("Least probability of a proposed character after the first round (0...1).",
@@ -61,7 +62,9 @@ struct CorrectCommand: MethodCommand {
             if let value, !(0...1).contains(value) { throw ValidationError("\(name) must be between 0 and 1") }
         }
         if let maxEdits, maxEdits < 0 { throw ValidationError("--max-edits must not be negative") }
-        if let maxRounds, !(1...10).contains(maxRounds) { throw ValidationError("--max-rounds must be between 1 and 10") }
+        if let maxRounds, !(1...10).contains(maxRounds) {
+            throw ValidationError("--max-rounds must be between 1 and 10")
+        }
         for pair in forced {
             let parts = pair.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {

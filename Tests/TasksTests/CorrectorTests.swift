@@ -1,3 +1,4 @@
+import BERT
 import Foundation
 import JSON
 import Tasks
@@ -190,6 +191,41 @@ func onlyCJKIdeographsAreTouched(mode: CorrectionMode) async throws {
     let cut = try #require(secondRound.map(\.score).max())
     options.laterThreshold = cut + 1e-6
     #expect(try await corrector().correct([text], options: options)[0] == once)
+}
+
+private actor CallCount {
+    var value = 0
+    func add() { value += 1 }
+}
+
+/// The real runner, counting its calls (one per round for a short text).
+private struct CountingRunner: EncoderRunner {
+    let base: any EncoderRunner
+    let calls = CallCount()
+    var model: EncoderModel { base.model }
+
+    func run(_ batch: EncoderBatch, maskedLMPositions: [[Int]]?, maskedLMCandidates: [[[Int32]]?]?) async throws
+        -> [SequenceOutput]
+    {
+        await calls.add()
+        return try await base.run(batch, maskedLMPositions: maskedLMPositions, maskedLMCandidates: maskedLMCandidates)
+    }
+}
+
+@Test func onlyTextsWithUndecidedProposalsRunAgain() async throws {
+    let (tokenizer, base) = try TaskFixtures.model("tasks/csc")
+    let sets = try CorrectionCandidates.load(modelDirectory: Fixtures.url("tasks/csc"))
+    func runs(cap: Int) async throws -> Int {
+        let runner = CountingRunner(base: base)
+        var options = allProposals(.direct)
+        options.maxEditsPerSentence = cap
+        options.maxRounds = 3
+        _ = try await Corrector(tokenizer: tokenizer, runner: runner, candidates: sets)
+            .correct(["今天天气很好我们去北京的天安门广场玩"], options: options)
+        return await runner.calls.value
+    }
+    #expect(try await runs(cap: 1) > 1, "the cap leaves proposals for the next round")
+    #expect(try await runs(cap: 0) == 1, "round 1 applied every proposal: nothing is left to decide")
 }
 
 @Test func candidatesFileSetsTheRoundDefaults() async throws {
