@@ -49,12 +49,7 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: path))
         let daemon = try DaemonProcess(arguments: ["--socket", path], socket: false)
         defer { daemon.terminate() }
-        var client: SocketClient?
-        for _ in 0..<500 where client == nil {
-            client = try? SocketClient(path: path)
-            if client == nil { usleep(10_000) }
-        }
-        let connected = try #require(client)
+        let connected = try daemon.waitForListener(at: path)
         #expect(try connected.call("bertd/status")["result"] != nil)
     }
 

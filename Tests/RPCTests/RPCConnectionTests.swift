@@ -180,7 +180,8 @@ private func send(_ connection: RPCConnection, _ text: String) {
         let connection = server.connect(sink: sink)
         let body = #"{"jsonrpc":"2.0","id":1,"method":"echo","params":[]}"#
         connection.receive(Array("Content-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8))
-        for _ in 0..<200 where sink.text.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+        let deadline = ContinuousClock.now + .seconds(30)  // generous: a loaded machine may schedule late
+        while sink.text.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
         #expect(sink.text.hasPrefix("Content-Length: "))
     }
 }

@@ -49,15 +49,21 @@ public final class DaemonProcess: @unchecked Sendable {
         input = inputPipe.fileHandleForWriting
         output = outputPipe.fileHandleForReading
         try process.run()
-        if let path {
-            let deadline = Date().addingTimeInterval(20)
-            // The socket file appears at bind(), a moment before listen(): wait until a connection succeeds.
-            while (try? SocketClient(path: path)) == nil {
-                guard process.isRunning, Date() < deadline else {
-                    throw DaemonError("bertd did not listen on its socket; stderr: \(standardErrorText())")
-                }
-                usleep(10_000)
+        if let path { _ = try waitForListener(at: path) }
+    }
+
+    /// Waits until the daemon accepts a connection on `path` and returns that connection; throws when the daemon
+    /// exits first or `timeout` passes (generous: a loaded CI machine may start it slowly).
+    public func waitForListener(at path: String, timeout: TimeInterval = 60) throws -> SocketClient {
+        let deadline = Date().addingTimeInterval(timeout)
+        // The socket file appears at bind(), a moment before listen() (and a stale file may be there before
+        // either): wait until a connection succeeds.
+        while true {
+            if let client = try? SocketClient(path: path) { return client }
+            guard process.isRunning, Date() < deadline else {
+                throw DaemonError("bertd did not listen on \(path); stderr: \(standardErrorText())")
             }
+            usleep(10_000)
         }
     }
 
