@@ -397,25 +397,16 @@ data/same_stroke.txt, plus the SIGHAN training confusions.
     out = common.export(model, a.out, notice, extra_files={"candidates.json": json.dumps(cjson, ensure_ascii=False)})
     predict = csc_eval.TransformersCSC(out, threads=a.threads)
     raw = csc_eval.evaluate_raw(predict)
-    table_s = csc_eval.sweep(raw)
-    for obj, th, cap, res in table_s[:10]:
-        print(f"  threshold {th:.2f} max_edits {cap}: mean sent cor F1 {obj:.4f} "
-              + " ".join(f"{n} {r['sent_cor']['f1']:.3f}" for n, r in res.items()), flush=True)
-    one_round, th, cap, res = table_s[0]
-    table_l = csc_eval.sweep_later(raw, predict, th, cap)
-    for obj, later, res_l in table_l[:5]:
-        print(f"  + round 2 at later_threshold {later:.2f}: mean sent cor F1 {obj:.4f} "
-              + " ".join(f"{n} {r['sent_cor']['f1']:.3f}" for n, r in res_l.items()), flush=True)
+    (one_round, th, cap, res), (two_rounds, later, res_l) = csc_eval.sweep_report(raw, predict, top=10)
     # A second round costs a model run per changed text: worth it only for half a point or more.
-    two_rounds, later, res_l = table_l[0]
     rounds = 2 if two_rounds >= one_round + ROUND_GAIN else 1
     if rounds == 2:
         res = res_l
     cjson.update(threshold=th, max_edits=cap, max_rounds=rounds, later_threshold=later)
     with open(os.path.join(out, "candidates.json"), "w", encoding="utf-8") as f:
         json.dump(cjson, f, ensure_ascii=False)
-    print(f"EXPORTED {out} (threshold {th}, max_edits {cap}, max_rounds {rounds}, later_threshold {later}; train {train_s / 60:.1f} min; "
-          f"size {common.dir_size(out) / 1e6:.1f} MB)", flush=True)
+    print(f"EXPORTED {out} (threshold {th}, max_edits {cap}, max_rounds {rounds}, later_threshold {later}; "
+          f"train {train_s / 60:.1f} min; size {common.dir_size(out) / 1e6:.1f} MB)", flush=True)
     for name, m in res.items():
         print("  " + csc_eval.fmt(name, m), flush=True)
 

@@ -151,12 +151,17 @@ def undecided(before, after, edits):
     return 0 < applied < len(edits)
 
 
+def first_round(texts, edits, threshold, max_edits):
+    """Round 1 as bertd runs it: (the texts with `edits` applied, the indices of those that run again)."""
+    out = [apply(t, e, threshold, max_edits) for t, e in zip(texts, edits)]
+    return out, [i for i, (t, o, e) in enumerate(zip(texts, out, edits)) if undecided(t, o, e)]
+
+
 def correct(texts, edits, predict, threshold, max_edits=0, rounds=1, later_threshold=None):
     """The texts as bertd corrects them: round 1 applies `edits` (predict's output for texts: every proposal);
     each later round runs predict again on the texts the previous round changed and left proposals undecided in,
     and applies its edits at later_threshold (default: threshold)."""
-    out = [apply(t, e, threshold, max_edits) for t, e in zip(texts, edits)]
-    active = [i for i, (t, o, e) in enumerate(zip(texts, out, edits)) if undecided(t, o, e)]
+    out, active = first_round(texts, edits, threshold, max_edits)
     later = threshold if later_threshold is None else later_threshold
     for _ in range(rounds - 1):
         if not active:
@@ -255,10 +260,8 @@ def sweep_later(raw, predict, threshold, max_edits, thresholds=None):
     thresholds = thresholds or [round(0.5 + 0.05 * i, 2) for i in range(10)]
     firsts, seconds = {}, {}
     for name, (rows, edits, _) in raw.items():
-        texts = [r["original_text"] for r in rows]
-        firsts[name] = [apply(t, e, threshold, max_edits) for t, e in zip(texts, edits)]
-        changed = [i for i, (t, o, e) in enumerate(zip(texts, firsts[name], edits)) if undecided(t, o, e)]
-        seconds[name] = dict(zip(changed, predict([firsts[name][i] for i in changed])))
+        firsts[name], again = first_round([r["original_text"] for r in rows], edits, threshold, max_edits)
+        seconds[name] = dict(zip(again, predict([firsts[name][i] for i in again])))
     table = []
     for later in thresholds:
         res = {}
@@ -269,6 +272,21 @@ def sweep_later(raw, predict, threshold, max_edits, thresholds=None):
         table.append((sum(r["sent_cor"]["f1"] for r in res.values()) / len(res), later, res))
     table.sort(key=lambda x: -x[0])
     return table
+
+
+def sweep_report(raw, predict, top=15):
+    """Runs `sweep`, then `sweep_later` at its best setting, printing the best rows of each; returns the two best
+    rows: (mean F1, threshold, max_edits, results) and (mean F1, later threshold, results)."""
+    table = sweep(raw)
+    for obj, t, c, res in table[:top]:
+        print(f"threshold {t:.2f} max_edits {c}: mean sent cor F1 {obj:.4f} "
+              + " ".join(f"{n} {r['sent_cor']['f1']:.3f}" for n, r in res.items()), flush=True)
+    _, best_th, best_cap, _ = table[0]
+    later = sweep_later(raw, predict, best_th, best_cap)
+    for obj, t, res in later[:5]:
+        print(f"  + round 2 at later_threshold {t:.2f}: mean sent cor F1 {obj:.4f} "
+              + " ".join(f"{n} {r['sent_cor']['f1']:.3f}" for n, r in res.items()), flush=True)
+    return table[0], later[0]
 
 
 def fmt(name, m):
@@ -297,14 +315,7 @@ def main():
     predict = TransformersCSC(a.model, threads=a.threads)
     raw = evaluate_raw(predict)
     if a.sweep:
-        table = sweep(raw)
-        for obj, t, c, res in table[:15]:
-            print(f"threshold {t:.2f} max_edits {c}: mean sent cor F1 {obj:.4f} "
-                  + " ".join(f"{n} {r['sent_cor']['f1']:.3f}" for n, r in res.items()))
-        _, best_th, best_cap, _ = table[0]
-        for obj, t, res in sweep_later(raw, predict, best_th, best_cap)[:5]:
-            print(f"  + round 2 at later_threshold {t:.2f}: mean sent cor F1 {obj:.4f} "
-                  + " ".join(f"{n} {r['sent_cor']['f1']:.3f}" for n, r in res.items()))
+        sweep_report(raw, predict)
     res = score(raw, th, cap, predict=predict, rounds=rounds, later_threshold=later)
     print(f"SIGHAN (development sets), threshold {th} max_edits {cap} max_rounds {rounds} later_threshold {later}:")
     for name, m in res.items():

@@ -161,8 +161,7 @@ def run_csc(client, compare, models):
     # decision); the daemon's own default decisions must give the very same texts.
     for name, (rows, edits, dt) in raw.items():
         texts = [r["original_text"] for r in rows]
-        ours = csc_eval.correct(texts, edits, predict, decision["threshold"], decision["max_edits"],
-                                decision["rounds"], decision["later_threshold"])
+        ours = csc_eval.correct(texts, edits, predict, **decision)
         chunks = [{"texts": texts[k:k + BATCH], "model": "csc"} for k in range(0, len(texts), BATCH)]
         start = time.time()
         theirs = [t for result in pipelined(client, "annotate/correct", chunks) for t in result["corrected"]]

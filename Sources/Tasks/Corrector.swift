@@ -75,7 +75,7 @@ public struct Corrector: Sendable {
         for round in 0..<rounds where !active.isEmpty {
             let proposals = try await propose(active.map { states[$0] }, mode: mode, capacity: length - 2)
             let decision = round == 0 ? firstDecision : laterDecision
-            var changed: [Int] = []
+            var again: [Int] = []
             for (slot, text) in active.enumerated() {
                 let accepted = decision.accept(proposals[slot])
                 for proposal in accepted {
@@ -84,9 +84,9 @@ public struct Corrector: Sendable {
                 }
                 // Another round only where this one changed the text and left a proposal undecided (below the
                 // threshold or over the cap): a mended context may carry it over the later threshold.
-                if !accepted.isEmpty, accepted.count < proposals[slot].count { changed.append(text) }
+                if !accepted.isEmpty, accepted.count < proposals[slot].count { again.append(text) }
             }
-            active = changed
+            active = again
         }
 
         return texts.indices.map { index in
