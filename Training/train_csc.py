@@ -9,18 +9,24 @@ symmetric (if b is a candidate for a, a is one for b). Error positions weigh x5 
 
 Data, per epoch: SIGHAN train13/14/15 pairs (x2) + clean sentences with synthetic errors drawn from the
 candidate sets (fresh draw every epoch): SIGHAN train correct sides, CLUENER2020 train texts, CMRC 2018
-contexts split into sentences. SIGHAN test13/test14 are development sets (monitoring and the threshold sweep).
+contexts split into sentences. `--error-model learner` shapes where the errors fall and what they become like
+the SIGHAN learners' (LearnerErrors; Training/error_model_fit.py measures both models against the dev errors).
+SIGHAN test13/test14 are development sets (monitoring and the threshold sweep).
 pycorrector's data/sighan2015_test.tsv (the held-out test) is deliberately never read.
 
 Decoding (bertd and Benchmarks/quality/csc_eval.py): at each CJK position, argmax over its candidates
 (softmax over the candidate set); edit when the argmax is not the original character and its probability
 >= threshold; at most max_edits edits per sentence (0 = no cap), highest probability first. The export tunes
-threshold and max_edits, then whether a second round (the texts an edit changed, run again, at later_threshold)
+threshold and max_edits, then whether a second round (the texts an edit changed and the cap held back a
+proposal reaching later_threshold in, run again, at later_threshold)
 pays, and writes all four into candidates.json.
 
     nice -n 19 python Training/train_csc.py --steps 6000 --seed 1
 """
 import argparse
+import bisect
+import collections
+import itertools
 import json
 import os
 import random
@@ -164,17 +170,26 @@ def encode_pair(tok, vocab, wrong, right, max_len):
     return Example(ids, tgt, cjk)
 
 
+# The uniform error model's weights of the confusion kinds (stages 1-11).
+UNIFORM_KINDS = (("pinyin_same_tone", 0.45), ("pinyin_other_tone", 0.2), ("shape", 0.15), ("sighan", 0.2))
+
+
+def error_count(rng, n, rate):
+    """How many errors to inject into a sentence of n CJK characters: ~ SIGHAN's 1-2 per sentence, more for long
+    ones; 12% of sentences stay clean."""
+    if rng.random() < 0.12:
+        return 0
+    return max(1, min(4, int(rng.random() * (1 + n * rate)) + (1 if rng.random() < 0.3 else 0)))
+
+
 def synth(ex, rng, src_ids, weights, rate):
-    """Copy of a clean example with errors injected at CJK positions (targets stay the clean ids)."""
+    """Copy of a clean example with errors injected at CJK positions (targets stay the clean ids): positions
+    uniform, the kind of confusion by `weights`, the wrong character uniform within that kind's set."""
     ids = list(ex.ids)
     n = len(ex.cjk)
     if n == 0:
         return ex
-    # number of errors: ~ SIGHAN's 1-2 per sentence, more for long ones; 12% of sentences stay clean
-    if rng.random() < 0.12:
-        k = 0
-    else:
-        k = max(1, min(4, int(rng.random() * (1 + n * rate)) + (1 if rng.random() < 0.3 else 0)))
+    k = error_count(rng, n, rate)
     for t in rng.sample(ex.cjk, min(k, n)):
         c = ids[t]
         kinds = [(kd, w) for kd, w in weights if c in src_ids[kd]]
@@ -187,6 +202,72 @@ def synth(ex, rng, src_ids, weights, rate):
                 break
         ids[t] = rng.choice(src_ids[kd][c])
     return Example(ids, ex.tgt, ex.cjk)
+
+
+class LearnerErrors:
+    """Synthetic errors shaped like the SIGHAN learners' (`--error-model learner`).
+
+    Two things the uniform model gets wrong, measured on test13 + test14 errors with statistics from the
+    training data only: (1) which character is written wrong: learners miswrite 地, 得, 再, 啊 ... far more often
+    than 的 or 是, so a position is drawn with weight (times wrong + 3) / (times seen + 10) in the SIGHAN training
+    pairs (mean log-likelihood of the dev error positions -4.01 uniform -> -3.21); (2) what it becomes: a
+    common character, not a rare one: within a confusion kind, frequency^0.5 in the clean corpus, and for the
+    SIGHAN kind the observed pair counts + 0.5, kinds weighted 0.3 / 0.1 / 0.1 / 0.5 (same-tone pinyin, other
+    tone, shape, SIGHAN) (dev log-likelihood of the wrong character -2.30 -> -1.66)."""
+
+    KINDS = (("pinyin_same_tone", 0.3), ("pinyin_other_tone", 0.1), ("shape", 0.1), ("sighan", 0.5))
+
+    def __init__(self, src_ids, clean_examples, real_pairs):
+        self.src_ids = src_ids
+        self.freq = collections.Counter(t for e in clean_examples for t in e.ids)
+        self.pairs = collections.Counter()
+        wrong, seen = collections.Counter(), collections.Counter()
+        for ids, tgt in real_pairs:
+            for i, g in zip(ids, tgt):
+                if g >= 0:
+                    seen[g] += 1
+                    if i != g:
+                        wrong[g] += 1
+                        self.pairs[(g, i)] += 1
+        self.wrong, self.seen = wrong, seen
+        self.tables = {}
+
+    def position_weight(self, c):
+        return (self.wrong[c] + 3.0) / (self.seen[c] + 10.0)
+
+    def table(self, c):
+        """(candidate ids, cumulative probabilities) for the clean character c, or None without candidates."""
+        if c not in self.tables:
+            probs = collections.Counter()
+            kinds = [(kd, w) for kd, w in self.KINDS if c in self.src_ids[kd]]
+            total = sum(w for _, w in kinds)
+            for kd, w in kinds:
+                cs = self.src_ids[kd][c]
+                ws = [self.pairs[(c, o)] + 0.5 if kd == "sighan" else (self.freq[o] + 1) ** 0.5 for o in cs]
+                z = sum(ws)
+                for o, x in zip(cs, ws):
+                    probs[o] += w / total * x / z
+            if probs:
+                ids = sorted(probs)
+                cum = list(itertools.accumulate(probs[o] for o in ids))
+                self.tables[c] = (ids, [x / cum[-1] for x in cum])
+            else:
+                self.tables[c] = None
+        return self.tables[c]
+
+    def inject(self, ex, rng, rate):
+        """Copy of a clean example with errors injected where and as learners make them."""
+        ids = list(ex.ids)
+        spots = [t for t in ex.cjk if self.table(ids[t]) is not None]
+        k = min(error_count(rng, len(ex.cjk), rate), len(spots)) if ex.cjk else 0
+        weights = [self.position_weight(ids[t]) for t in spots]
+        for _ in range(k):  # weighted draws without replacement
+            j = bisect.bisect_left(list(itertools.accumulate(weights)), rng.random() * sum(weights))
+            j = min(j, len(spots) - 1)
+            t = spots.pop(j); weights.pop(j)
+            cands, cum = self.table(ids[t])
+            ids[t] = cands[min(bisect.bisect_left(cum, rng.random()), len(cands) - 1)]
+        return Example(ids, ex.tgt, ex.cjk)
 
 
 def collate(exs, table, err_weight):
@@ -219,6 +300,9 @@ def main():
     ap.add_argument("--err-weight", type=float, default=5.0)
     ap.add_argument("--real-repeat", type=int, default=2)
     ap.add_argument("--rate", type=float, default=0.03, help="synthetic errors per CJK char (scale)")
+    ap.add_argument("--error-model", choices=("uniform", "learner"), default="uniform",
+                    help="how synthetic errors are drawn: uniform (stages 1-11) or learner (positions and wrong "
+                         "characters shaped by the SIGHAN training pairs and character frequency; see LearnerErrors)")
     ap.add_argument("--max-len", type=int, default=128)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
@@ -260,7 +344,6 @@ def main():
                     cov += t in cands.get(s, ())
         print(f"gold coverage {name}: {cov}/{tot} = {cov / max(tot, 1):.3f}", flush=True)
     src_ids = {k: {vocab[a]: [vocab[b] for b in sorted(bs)] for a, bs in m.items()} for k, m in src.items()}
-    weights = [("pinyin_same_tone", 0.45), ("pinyin_other_tone", 0.2), ("shape", 0.15), ("sighan", 0.2)]
 
     real = []
     for name in ("train13", "train14", "train15"):
@@ -269,6 +352,10 @@ def main():
                 real.append(encode_pair(tok, vocab, r["original_text"], r["correct_text"], a.max_len))
     clean = [encode_pair(tok, vocab, s, s, a.max_len) for s in clean_sentences(a.extra_clean)]
     print(f"real pairs {len(real)}, clean sentences {len(clean)}", flush=True)
+    learner = (LearnerErrors(src_ids, clean, [(e.ids, e.tgt) for e in real])
+               if a.error_model == "learner" else None)
+    inject = ((lambda e: learner.inject(e, rng, a.rate)) if learner
+              else (lambda e: synth(e, rng, src_ids, UNIFORM_KINDS, a.rate)))
 
     cfg = common.ltp_config(architectures=["ElectraForMaskedLM"], tie_word_embeddings=True)
     model = ElectraForMaskedLM(cfg)
@@ -285,7 +372,7 @@ def main():
     sched = get_linear_schedule_with_warmup(opt, int(a.warmup * a.steps), a.steps)
 
     def epoch_batches():
-        exs = [e for e in real for _ in range(a.real_repeat)] + [synth(e, rng, src_ids, weights, a.rate) for e in clean]
+        exs = [e for e in real for _ in range(a.real_repeat)] + [inject(e) for e in clean]
         for b in common.shuffled_length_buckets([len(e.ids) for e in exs], a.batch, rng):
             yield [exs[i] for i in b]
 
@@ -362,8 +449,9 @@ def main():
              "doc": "candidates[c] lists the characters (besides c itself, always a candidate) that the "
                     "correction decoder may put at a position holding c; softmax over the candidate set, "
                     "argmax, edit when argmax != c and prob >= threshold, at most max_edits per sentence "
-                    "(0 = no cap), highest probability first; texts an edit changed run again, up to max_rounds "
-                    "rounds in all, later rounds at later_threshold.",
+                    "(0 = no cap), highest probability first; texts an edit changed run again where a proposal left "
+                    "unapplied reaches later_threshold, up to max_rounds rounds in all, later rounds at "
+                    "later_threshold.",
              "softmax": "candidates", "threshold": 0.5, "max_edits": 0, "max_rounds": 1, "later_threshold": 0.5,
              "sources": "pycorrector 1.1.4 data/same_pinyin.txt, data/same_stroke.txt; SIGHAN train13/14/15 "
                         "confusions; symmetric closure",
@@ -381,12 +469,13 @@ def main():
                 earlier = text[start + len("Trained by Training/train_csc.py"):end].strip(" ();")
         resumed = (f" --init-from {os.path.relpath(os.path.abspath(a.init_from), common.REPO)}, continuing the "
                    f"earlier model, itself trained with: {' '.join(earlier.split())}")
+    errors = " --error-model learner" if a.error_model == "learner" else ""
     extra = "".join(f"\n - clean sentences with synthetic errors from {describe_corpus(path)}"
                     for path in filter(None, a.extra_clean.split(",")))
     notice = f"""Task: Chinese spelling correction (character substitution), ElectraForMaskedLM layout; decode with
 candidates.json (softmax restricted to each character's candidate set).
 Trained by Training/train_csc.py (--steps {a.steps} --batch {a.batch} --lr {a.lr} --head-lr {a.head_lr}
---err-weight {a.err_weight} --seed {a.seed}{resumed}) on:
+--err-weight {a.err_weight} --seed {a.seed}{errors}{resumed}) on:
  - SIGHAN 2013/2014/2015 Chinese spelling-check training pairs (simplified; via GitHub liwenju0/sighan_raw;
    research release, no licence file);
  - clean sentences with synthetic errors: SIGHAN training correct sides, CLUENER2020 train texts (CLUE

@@ -144,32 +144,35 @@ def apply(text, edits, threshold, max_edits=0):
     return "".join(s)
 
 
-def undecided(before, after, edits):
-    """Whether applying `edits` changed the text and left some of its proposals unapplied: bertd runs such texts
-    again (when rounds remain)."""
-    applied = sum(a != b for a, b in zip(before, after))
-    return 0 < applied < len(edits)
+def held_back(before, after, edits):
+    """The highest score among the proposals (`edits`) left unapplied in a text that applying them changed; -1
+    when it changed nothing or nothing was left. bertd runs a text again when this reaches the later threshold:
+    a proposal the per-sentence cap held back, strong enough to be taken in the next round."""
+    if before == after:
+        return -1.0
+    return max((e[3] for e in edits if after[e[0]] == before[e[0]]), default=-1.0)
 
 
 def first_round(texts, edits, threshold, max_edits):
-    """Round 1 as bertd runs it: (the texts with `edits` applied, the indices of those that run again)."""
+    """Round 1 as bertd runs it: (the texts with `edits` applied, each text's `held_back` score)."""
     out = [apply(t, e, threshold, max_edits) for t, e in zip(texts, edits)]
-    return out, [i for i, (t, o, e) in enumerate(zip(texts, out, edits)) if undecided(t, o, e)]
+    return out, [held_back(t, o, e) for t, o, e in zip(texts, out, edits)]
 
 
 def correct(texts, edits, predict, threshold, max_edits=0, rounds=1, later_threshold=None):
     """The texts as bertd corrects them: round 1 applies `edits` (predict's output for texts: every proposal);
-    each later round runs predict again on the texts the previous round changed and left proposals undecided in,
-    and applies its edits at later_threshold (default: threshold)."""
-    out, active = first_round(texts, edits, threshold, max_edits)
+    each later round runs predict again on the texts whose previous round held back a proposal scoring at least
+    later_threshold (default: threshold), and applies its edits at later_threshold."""
     later = threshold if later_threshold is None else later_threshold
+    out, held = first_round(texts, edits, threshold, max_edits)
+    active = [i for i, h in enumerate(held) if h >= later]
     for _ in range(rounds - 1):
         if not active:
             break
         again = []
         for i, e in zip(active, predict([out[i] for i in active])):
             new = apply(out[i], e, later, max_edits)
-            if undecided(out[i], new, e):
+            if held_back(out[i], new, e) >= later:
                 again.append(i)
             out[i] = new
         active = again
@@ -256,19 +259,22 @@ def sweep(raw, thresholds=None, caps=(0, 1, 2, 3)):
 def sweep_later(raw, predict, threshold, max_edits, thresholds=None):
     """Grid over the second round's threshold (two rounds; the first at threshold and max_edits): [(mean sentence
     correction F1, later threshold, results)], best first. The model runs once more, on the texts round 1
-    changed and left proposals undecided in."""
+    held back a proposal in that reaches the lowest threshold of the grid; each row keeps the second round of
+    the texts whose held-back proposal reaches its own later threshold, as bertd would run them."""
     thresholds = thresholds or [round(0.5 + 0.05 * i, 2) for i in range(10)]
-    firsts, seconds = {}, {}
+    firsts, helds, seconds = {}, {}, {}
     for name, (rows, edits, _) in raw.items():
-        firsts[name], again = first_round([r["original_text"] for r in rows], edits, threshold, max_edits)
+        firsts[name], helds[name] = first_round([r["original_text"] for r in rows], edits, threshold, max_edits)
+        again = [i for i, h in enumerate(helds[name]) if h >= min(thresholds)]
         seconds[name] = dict(zip(again, predict([firsts[name][i] for i in again])))
     table = []
     for later in thresholds:
         res = {}
         for name, (rows, _, _) in raw.items():
-            outs = [apply(o, seconds[name][i], later, max_edits) if i in seconds[name] else o
+            outs = [apply(o, seconds[name][i], later, max_edits) if helds[name][i] >= later else o
                     for i, o in enumerate(firsts[name])]
             res[name] = metrics(rows, outs)
+            res[name]["reruns"] = sum(h >= later for h in helds[name])
         table.append((sum(r["sent_cor"]["f1"] for r in res.values()) / len(res), later, res))
     table.sort(key=lambda x: -x[0])
     return table
@@ -285,7 +291,8 @@ def sweep_report(raw, predict, top=15):
     later = sweep_later(raw, predict, best_th, best_cap)
     for obj, t, res in later[:5]:
         print(f"  + round 2 at later_threshold {t:.2f}: mean sent cor F1 {obj:.4f} "
-              + " ".join(f"{n} {r['sent_cor']['f1']:.3f}" for n, r in res.items()), flush=True)
+              + " ".join(f"{n} {r['sent_cor']['f1']:.3f} ({r['reruns']} run again)" for n, r in res.items()),
+              flush=True)
     return table[0], later[0]
 
 

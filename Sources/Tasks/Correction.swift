@@ -66,8 +66,9 @@ public struct CorrectionOptions: Sendable, Equatable {
     public var forced: [String: String] = [:]
     /// Report edits but return the text unchanged.
     public var detectOnly = false
-    /// Re-run on the corrected text (texts a round changed and left other proposals in) until nothing changes or
-    /// this many rounds ran; nil: the candidate file's, else 1.
+    /// Re-run on the corrected text (texts a round changed and held back a proposal in that reaches the later
+    /// threshold, e.g. over the per-sentence cap) until none is left or this many rounds ran; nil: the candidate
+    /// file's, else 1.
     public var maxRounds: Int? = nil
     /// Minimum probability of a replacement in the rounds after the first; nil: the candidate file's
     /// `later_threshold`, else `threshold`.

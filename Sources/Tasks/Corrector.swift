@@ -8,8 +8,8 @@ import Tokenizer
 /// vocabulary when the model has no candidate sets), argmax; an edit when the argmax is another single CJK
 /// ideograph with probability >= threshold (and a lead of at least `margin` over the original), at most
 /// `maxEditsPerSentence` per sentence, most probable first. Texts an edit changed can be run again (`maxRounds`),
-/// with a threshold of their own (`laterThreshold`), when the round left other proposals unapplied: a sentence
-/// with two errors gets its second fix from a context where the first is already mended. Latin, digits,
+/// with a threshold of their own (`laterThreshold`), when the cap held back a proposal that reaches it: a
+/// sentence with two errors gets its second fix from a context where the first is already mended. Latin, digits,
 /// punctuation, whitespace and characters outside the vocabulary are never touched. Long texts are split at
 /// sentence ends (。！？!?；and newlines) into windows.
 public struct Corrector: Sendable {
@@ -82,9 +82,14 @@ public struct Corrector: Sendable {
                     states[text].scalars[proposal.scalar] = proposal.replacement
                     scores[text][proposal.scalar] = proposal.score
                 }
-                // Another round only where this one changed the text and left a proposal undecided (below the
-                // threshold or over the cap): a mended context may carry it over the later threshold.
-                if !accepted.isEmpty, accepted.count < proposals[slot].count { again.append(text) }
+                // Another round only where this one changed the text and held back (over the cap) a proposal that
+                // already reaches the later threshold: from the mended context it is taken or dropped. Weaker
+                // proposals seldom become right edits there, and each text run again costs a model pass.
+                let applied = Set(accepted.map(\.scalar))
+                let heldBack = proposals[slot].contains {
+                    $0.score >= laterDecision.threshold && !applied.contains($0.scalar)
+                }
+                if !applied.isEmpty, heldBack { again.append(text) }
             }
             active = again
         }

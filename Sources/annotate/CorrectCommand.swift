@@ -47,7 +47,7 @@ struct CorrectCommand: MethodCommand {
     var maxEdits: Int?
 
     @Option(help: ArgumentHelp(
-        "Re-run texts a round changed and left proposals in, at most this many rounds in all (1...10).",
+        "Most rounds (1...10); a text runs again where a round held back a proposal reaching --later-threshold.",
         valueName: "N"))
     var maxRounds: Int?
 

@@ -212,20 +212,27 @@ private struct CountingRunner: EncoderRunner {
     }
 }
 
-@Test func onlyTextsWithUndecidedProposalsRunAgain() async throws {
+@Test func onlyTextsWithAHeldBackProposalRunAgain() async throws {
     let (tokenizer, base) = try TaskFixtures.model("tasks/csc")
     let sets = try CorrectionCandidates.load(modelDirectory: Fixtures.url("tasks/csc"))
-    func runs(cap: Int) async throws -> Int {
+    let text = "今天天气很好我们去北京的天安门广场玩"
+    func runs(cap: Int, later: Float) async throws -> (calls: Int, edits: [Edit]) {
         let runner = CountingRunner(base: base)
         var options = allProposals(.direct)
         options.maxEditsPerSentence = cap
         options.maxRounds = 3
-        _ = try await Corrector(tokenizer: tokenizer, runner: runner, candidates: sets)
-            .correct(["今天天气很好我们去北京的天安门广场玩"], options: options)
-        return await runner.calls.value
+        options.laterThreshold = later
+        let edits = try await Corrector(tokenizer: tokenizer, runner: runner, candidates: sets)
+            .correct([text], options: options)[0].edits
+        return (await runner.calls.value, edits)
     }
-    #expect(try await runs(cap: 1) > 1, "the cap leaves proposals for the next round")
-    #expect(try await runs(cap: 0) == 1, "round 1 applied every proposal: nothing is left to decide")
+    let scores = try await runs(cap: 0, later: 0).edits.map(\.score).sorted()
+    #expect(scores.count >= 2, "the fixture proposes several edits in one sentence")
+    #expect(try await runs(cap: 1, later: 0).calls > 1, "the cap holds proposals back for the next round")
+    #expect(try await runs(cap: 0, later: 0).calls == 1, "round 1 applied every proposal: nothing is held back")
+    // With one edit taken, the proposals held back score at most the second best: a later threshold above that
+    // leaves nothing worth another pass.
+    #expect(try await runs(cap: 1, later: scores[scores.count - 2] + 1e-4).calls == 1)
 }
 
 @Test func candidatesFileSetsTheRoundDefaults() async throws {
