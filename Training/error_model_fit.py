@@ -35,14 +35,6 @@ def main():
         total = sum(w for _, w in kinds)
         return sum(w / total / len(src_ids[k][right]) for k, w in kinds if wrong in src_ids[k][right])
 
-    def learner_replacement(right, wrong):
-        table = learner.table(right)
-        if table is None or wrong not in table[0]:
-            return 0.0
-        ids, cum = table
-        j = ids.index(wrong)
-        return cum[j] - (cum[j - 1] if j else 0.0)
-
     sums = {"uniform": [0.0, 0.0], "learner": [0.0, 0.0]}
     count = 0
     for name in ("test13", "test14"):
@@ -60,7 +52,7 @@ def main():
                 c, w = right.ids[t], wrong.ids[t]
                 if c == w or t not in weights:
                     continue
-                pu, pl = uniform_replacement(c, w), learner_replacement(c, w)
+                pu, pl = uniform_replacement(c, w), learner.probability(c, w)
                 if pu == 0.0 or pl == 0.0:
                     continue
                 count += 1

@@ -255,6 +255,15 @@ class LearnerErrors:
                 self.tables[c] = None
         return self.tables[c]
 
+    def probability(self, right, wrong):
+        """How likely `inject` turns the character `right` into `wrong` once it chose that position."""
+        table = self.table(right)
+        if table is None or wrong not in table[0]:
+            return 0.0
+        ids, cum = table
+        j = ids.index(wrong)
+        return cum[j] - (cum[j - 1] if j else 0.0)
+
     def inject(self, ex, rng, rate):
         """Copy of a clean example with errors injected where and as learners make them."""
         ids = list(ex.ids)
