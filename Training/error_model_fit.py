@@ -30,11 +30,6 @@ def main():
     clean = [train_csc.encode_pair(tok, vocab, s, s, 512) for s in train_csc.clean_sentences(a.extra_clean)]
     learner = train_csc.LearnerErrors(src_ids, clean, [(e.ids, e.tgt) for e in real])
 
-    def uniform_replacement(right, wrong):
-        kinds = [(k, w) for k, w in train_csc.UNIFORM_KINDS if right in src_ids[k]]
-        total = sum(w for _, w in kinds)
-        return sum(w / total / len(src_ids[k][right]) for k, w in kinds if wrong in src_ids[k][right])
-
     sums = {"uniform": [0.0, 0.0], "learner": [0.0, 0.0]}
     count = 0
     for name in ("test13", "test14"):
@@ -52,7 +47,8 @@ def main():
                 c, w = right.ids[t], wrong.ids[t]
                 if c == w or t not in weights:
                     continue
-                pu, pl = uniform_replacement(c, w), learner.probability(c, w)
+                pu = train_csc.uniform_probability(src_ids, train_csc.UNIFORM_KINDS, c, w)
+                pl = learner.probability(c, w)
                 if pu == 0.0 or pl == 0.0:
                     continue
                 count += 1

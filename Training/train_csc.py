@@ -182,6 +182,18 @@ def error_count(rng, n, rate):
     return max(1, min(4, int(rng.random() * (1 + n * rate)) + (1 if rng.random() < 0.3 else 0)))
 
 
+def kinds_of(src_ids, weights, c):
+    """The (kind, weight) pairs of `weights` whose confusion sets have character id c."""
+    return [(kd, w) for kd, w in weights if c in src_ids[kd]]
+
+
+def uniform_probability(src_ids, weights, right, wrong):
+    """The probability that `synth` turns character id `right`, once chosen, into `wrong`."""
+    kinds = kinds_of(src_ids, weights, right)
+    total = sum(w for _, w in kinds)
+    return sum(w / total / len(src_ids[kd][right]) for kd, w in kinds if wrong in src_ids[kd][right])
+
+
 def synth(ex, rng, src_ids, weights, rate):
     """Copy of a clean example with errors injected at CJK positions (targets stay the clean ids): positions
     uniform, the kind of confusion by `weights`, the wrong character uniform within that kind's set."""
@@ -192,7 +204,7 @@ def synth(ex, rng, src_ids, weights, rate):
     k = error_count(rng, n, rate)
     for t in rng.sample(ex.cjk, min(k, n)):
         c = ids[t]
-        kinds = [(kd, w) for kd, w in weights if c in src_ids[kd]]
+        kinds = kinds_of(src_ids, weights, c)
         if not kinds:
             continue
         r, acc = rng.random() * sum(w for _, w in kinds), 0.0
@@ -279,7 +291,22 @@ class LearnerErrors:
         return Example(ids, ex.tgt, ex.cjk)
 
 
-def collate(exs, table, err_weight):
+def mask_context(ex, rng, rate, mask_id):
+    """Copy of an example with some of its unchanged CJK positions replaced by [MASK] (`--mask-rate`): the model
+    must then predict those characters from context alone, among the candidates of the hidden character."""
+    if rate <= 0:
+        return ex
+    ids = list(ex.ids)
+    for t in ex.cjk:
+        if ids[t] == ex.tgt[t] and rng.random() < rate:
+            ids[t] = mask_id
+    return Example(ids, ex.tgt, ex.cjk)
+
+
+def collate(exs, table, err_weight, mask_id=-1):
+    """Batch tensors: input ids, attention mask, the target's index in each position's candidate set (-100: none),
+    loss weights (err_weight at errors, 1 elsewhere) and the ids whose candidate sets apply (a [MASK]ed position
+    draws its candidates from the hidden character and weighs 1)."""
     L = max(len(e.ids) for e in exs)
     B = len(exs)
     ids = torch.zeros(B, L, dtype=torch.long)
@@ -290,13 +317,15 @@ def collate(exs, table, err_weight):
         ids[j, :n] = torch.tensor(e.ids)
         att[j, :n] = 1
         tgt[j, :n] = torch.tensor(e.tgt)
-    cand = table[ids]  # (B, L, K)
+    masked = ids == mask_id
+    candidates_of = torch.where(masked, tgt.clamp(min=0), ids)
+    cand = table[candidates_of]  # (B, L, K)
     hit = (cand == tgt.unsqueeze(-1)) & (tgt.unsqueeze(-1) >= 0)
     has = hit.any(-1)
     gidx = torch.where(has, hit.float().argmax(-1), torch.full_like(tgt, -100))
-    w = torch.where(ids != tgt, torch.full(tgt.shape, float(err_weight)), torch.ones(tgt.shape))
+    w = torch.where((ids != tgt) & ~masked, torch.full(tgt.shape, float(err_weight)), torch.ones(tgt.shape))
     w = w * has.float()
-    return ids, att, gidx, w
+    return ids, att, gidx, w, candidates_of
 
 
 def main():
@@ -309,6 +338,9 @@ def main():
     ap.add_argument("--err-weight", type=float, default=5.0)
     ap.add_argument("--real-repeat", type=int, default=2)
     ap.add_argument("--rate", type=float, default=0.03, help="synthetic errors per CJK char (scale)")
+    ap.add_argument("--mask-rate", type=float, default=0.0,
+                    help="hide this share of the unchanged CJK characters of the synthetic examples behind [MASK] "
+                         "(predicted from context alone; a masked-LM signal for the never-MLM backbone)")
     ap.add_argument("--error-model", choices=("uniform", "learner"), default="uniform",
                     help="how synthetic errors are drawn: uniform (stages 1-11) or learner (positions and wrong "
                          "characters shaped by the SIGHAN training pairs and character frequency; see LearnerErrors)")
@@ -381,7 +413,8 @@ def main():
     sched = get_linear_schedule_with_warmup(opt, int(a.warmup * a.steps), a.steps)
 
     def epoch_batches():
-        exs = [e for e in real for _ in range(a.real_repeat)] + [inject(e) for e in clean]
+        exs = ([e for e in real for _ in range(a.real_repeat)]
+               + [mask_context(inject(e), rng, a.mask_rate, tok.mask_token_id) for e in clean])
         for b in common.shuffled_length_buckets([len(e.ids) for e in exs], a.batch, rng):
             yield [exs[i] for i in b]
 
@@ -425,8 +458,8 @@ def main():
     while step < a.steps:
         ep += 1
         for exs in epoch_batches():
-            ids, att, gidx, w = collate(exs, table, a.err_weight)
-            logits, _ = csc_eval.candidate_logits(model, ids, att, table)
+            ids, att, gidx, w, candidates_of = collate(exs, table, a.err_weight, tok.mask_token_id)
+            logits, _ = csc_eval.candidate_logits(model, ids, att, table, candidates_of)
             lp = torch.log_softmax(logits, -1)
             nll = -lp.gather(-1, gidx.clamp(min=0).unsqueeze(-1)).squeeze(-1)
             nll = torch.where(gidx >= 0, nll, torch.zeros_like(nll))
@@ -479,6 +512,7 @@ def main():
         resumed = (f" --init-from {os.path.relpath(os.path.abspath(a.init_from), common.REPO)}, continuing the "
                    f"earlier model, itself trained with: {' '.join(earlier.split())}")
     errors = " --error-model learner" if a.error_model == "learner" else ""
+    errors += f" --mask-rate {a.mask_rate}" if a.mask_rate else ""
     extra = "".join(f"\n - clean sentences with synthetic errors from {describe_corpus(path)}"
                     for path in filter(None, a.extra_clean.split(",")))
     notice = f"""Task: Chinese spelling correction (character substitution), ElectraForMaskedLM layout; decode with

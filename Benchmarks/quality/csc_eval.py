@@ -65,11 +65,12 @@ def candidate_table(cands, vocab):
     return t
 
 
-def candidate_logits(model, input_ids, attention_mask, table):
-    """Logits restricted to each position's candidate set: (B, T, K), padding at -inf; and the (B, T, K) ids."""
+def candidate_logits(model, input_ids, attention_mask, table, candidates_of=None):
+    """Logits restricted to each position's candidate set: (B, T, K), padding at -inf; and the (B, T, K) ids.
+    candidates_of: the ids whose candidate sets to use (default input_ids; training hides some behind [MASK])."""
     out = model.electra(input_ids=input_ids, attention_mask=attention_mask)
     h = model.generator_predictions(out[0])  # (B, T, E)
-    cand = table[input_ids]  # (B, T, K)
+    cand = table[input_ids if candidates_of is None else candidates_of]  # (B, T, K)
     safe = cand.clamp(min=0)
     W = model.generator_lm_head.weight[safe]  # (B, T, K, E)
     b = model.generator_lm_head.bias[safe]
