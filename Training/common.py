@@ -92,6 +92,11 @@ def load_backbone_into(model, state=None, allowed_missing_prefixes=()):
     return [k for k in res.missing_keys if not k.endswith("position_ids")]
 
 
+def average_states(states):
+    """The element-wise mean of state dicts with the same keys (a weight "soup"); non-float entries from the first."""
+    return {k: sum(s[k] for s in states) / len(states) if v.is_floating_point() else v for k, v in states[0].items()}
+
+
 def tokenizer():
     return BertTokenizerFast(VOCAB, do_lower_case=True, tokenize_chinese_chars=True, strip_accents=None)
 

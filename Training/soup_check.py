@@ -33,8 +33,7 @@ def main():
     for soup in a.soups:
         states = [loaded.setdefault(p, torch.load(p, map_location="cpu", weights_only=True)["model"])
                   for p in soup.split("+")]
-        model.load_state_dict({k: sum(s[k] for s in states) / len(states) if v.is_floating_point() else v
-                               for k, v in states[0].items()})
+        model.load_state_dict(common.average_states(states))
         model.eval()
         predict = csc_eval.TransformersCSC(a.model, threads=a.threads, model=model)
         raw = csc_eval.evaluate_raw(predict)

@@ -251,7 +251,7 @@ class LearnerErrors:
         """(candidate ids, cumulative probabilities) for the clean character c, or None without candidates."""
         if c not in self.tables:
             probs = collections.Counter()
-            kinds = [(kd, w) for kd, w in self.KINDS if c in self.src_ids[kd]]
+            kinds = kinds_of(self.src_ids, self.KINDS, c)
             total = sum(w for _, w in kinds)
             for kd, w in kinds:
                 cs = self.src_ids[kd][c]
@@ -448,9 +448,7 @@ def main():
             dev_eval("start")
     if a.export_from:
         cks = [torch.load(p, map_location="cpu", weights_only=True) for p in a.export_from.split(",")]
-        first = cks[0]["model"]
-        model.load_state_dict({k: sum(ck["model"][k] for ck in cks) / len(cks) if v.is_floating_point() else v
-                               for k, v in first.items()})
+        model.load_state_dict(common.average_states([ck["model"] for ck in cks]))
         step = a.steps = cks[0]["step"]
         print(f"loaded {len(cks)} checkpoint(s) (averaged) at step {step}", flush=True)
     model.train()
