@@ -28,12 +28,15 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
     common.set_threads(a.threads)
-    model = ElectraForMaskedLM.from_pretrained(a.model, dtype=torch.float32)
     loaded = {}
     for soup in a.soups:
         states = [loaded.setdefault(p, torch.load(p, map_location="cpu", weights_only=True)["model"])
                   for p in soup.split("+")]
-        model.load_state_dict(common.average_states(states))
+        state = common.average_states(states)
+        # a run with --untie-head keeps its own decoder weight: load it into an untied model
+        tied = torch.equal(state["generator_lm_head.weight"], state["electra.embeddings.word_embeddings.weight"])
+        model = ElectraForMaskedLM.from_pretrained(a.model, dtype=torch.float32, tie_word_embeddings=tied)
+        model.load_state_dict(state)
         model.eval()
         predict = csc_eval.TransformersCSC(a.model, threads=a.threads, model=model)
         raw = csc_eval.evaluate_raw(predict)

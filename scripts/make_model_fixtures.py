@@ -50,6 +50,8 @@ FIXTURES = [
     ("electra-seq", "ElectraForSequenceClassification", "electra",
      {"id2label": {0: "sports", 1: "politics", 2: "tech", 3: "arts"},
       "problem_type": "multi_label_classification"}),
+    # its own decoder weight, as the shipped correction model stores it (tie_word_embeddings false)
+    ("electra-mlm-untied", "ElectraForMaskedLM", "electra", {"tie_word_embeddings": False}),
 ]
 
 # (variant name, base fixture, torch dtype of the stored weights, safetensors?)

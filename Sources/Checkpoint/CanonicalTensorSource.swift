@@ -16,9 +16,12 @@ public struct CanonicalTensorSource: TensorSource {
     /// - Parameters:
     ///   - encoderPrefix: a prefix (e.g. `backbone`) the file uses for the encoder instead of `bert`/`electra`.
     ///   - path: the weights file, for error messages.
+    ///   - tiesWordEmbeddings: the config's `tie_word_embeddings`; when false a missing decoder weight is not
+    ///     served from the word embeddings (transformers would not load it from them either).
     /// - Throws: `CheckpointError.malformed` when two stored tensors map to one canonical name.
     public init(
-        stored: any TensorSource, family: ModelFamily, encoderPrefix: String? = nil, path: String
+        stored: any TensorSource, family: ModelFamily, encoderPrefix: String? = nil, path: String,
+        tiesWordEmbeddings: Bool = true
     ) throws(CheckpointError) {
         var storedNames: [String: String] = [:]
         var names: [String] = []
@@ -31,7 +34,8 @@ public struct CanonicalTensorSource: TensorSource {
             storedNames[canonical] = name
             names.append(canonical)
         }
-        for tie in TensorNameRules.ties(family) where storedNames[tie.name] == nil {
+        for tie in TensorNameRules.ties(family)
+        where storedNames[tie.name] == nil && (tiesWordEmbeddings || !tie.isWordEmbeddingTie) {
             guard let source = storedNames[tie.source], names.contains(where: { $0.hasPrefix(tie.head) }) else { continue }
             storedNames[tie.name] = source
             names.append(tie.name)

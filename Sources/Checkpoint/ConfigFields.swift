@@ -152,6 +152,13 @@ struct ConfigFields {
         return name
     }
 
+    /// `tie_word_embeddings` (transformers' default true).
+    func tiesWordEmbeddings() throws(CheckpointError) -> Bool {
+        guard let value = present("tie_word_embeddings") else { return true }
+        guard let flag = value.boolValue else { throw mistyped("tie_word_embeddings", expected: "a boolean") }
+        return flag
+    }
+
     // MARK: - Helpers
 
     /// The field's value, treating JSON null as absent (as transformers' defaults do for None).

@@ -29,12 +29,15 @@ public struct ModelConfig: Sendable, Equatable {
     public var labels: [String]
     /// "single_label_classification", "multi_label_classification", "regression" or nil.
     public var problemType: String?
+    /// Whether the masked-LM decoder reuses the word embeddings (`tie_word_embeddings`); when false the
+    /// checkpoint must store its own decoder weight.
+    public var tiesWordEmbeddings: Bool
 
     public init(
         family: ModelFamily, architecture: String?, vocabSize: Int, hiddenSize: Int, embeddingSize: Int,
         numHiddenLayers: Int, numAttentionHeads: Int, intermediateSize: Int, hiddenAct: Activation,
         maxPositionEmbeddings: Int, typeVocabSize: Int, layerNormEps: Float, padTokenId: Int,
-        labels: [String], problemType: String?
+        labels: [String], problemType: String?, tiesWordEmbeddings: Bool = true
     ) {
         self.family = family
         self.architecture = architecture
@@ -51,6 +54,7 @@ public struct ModelConfig: Sendable, Equatable {
         self.padTokenId = padTokenId
         self.labels = labels
         self.problemType = problemType
+        self.tiesWordEmbeddings = tiesWordEmbeddings
     }
 }
 

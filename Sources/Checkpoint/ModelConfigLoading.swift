@@ -55,7 +55,8 @@ extension ModelConfig {
             layerNormEps: try fields.layerNormEps(),
             padTokenId: padTokenId,
             labels: try fields.labels(),
-            problemType: try fields.problemType())
+            problemType: try fields.problemType(),
+            tiesWordEmbeddings: try fields.tiesWordEmbeddings())
     }
 }
 

@@ -49,7 +49,8 @@ public struct ModelDirectory: Sendable {
             case .pytorch: try PyTorchCheckpoint(path: weightsPath)
             }
         let weights = try CanonicalTensorSource(
-            stored: stored, family: config.family, encoderPrefix: encoderPrefix, path: weightsPath)
+            stored: stored, family: config.family, encoderPrefix: encoderPrefix, path: weightsPath,
+            tiesWordEmbeddings: config.tiesWordEmbeddings)
         return ModelDirectory(path: directory, config: config, weightsPath: weightsPath, format: format, weights: weights)
     }
 }

@@ -11,6 +11,8 @@ enum TensorNameRules {
         var name: String
         var source: String
         var head: String
+        /// Whether this is the decoder sharing the word embeddings (`tie_word_embeddings`), not a bias alias.
+        var isWordEmbeddingTie: Bool { source.hasSuffix("word_embeddings.weight") }
     }
 
     /// The canonical name of a stored tensor, or nil for buffers that are not weights.

@@ -20,7 +20,7 @@ func flattened(_ output: SequenceOutput) -> [String: [Float]] {
 
 @Test func everyHeadFamilyFormatAndDTypeHasAFixture() {
     let fixtures = ModelFixture.all
-    #expect(fixtures.count == 21)
+    #expect(fixtures.count == 22)
     let architectures = Set(fixtures.compactMap { try? ModelFixture($0).index.architecture })
     #expect(architectures.count == 13)
 }

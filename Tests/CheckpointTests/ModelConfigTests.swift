@@ -93,7 +93,15 @@ import Testing
         (#"{"model_type": "bert", "id2label": {"0": 5}}"#, "config.json: id2label.0: expected a string, got integer"),
         (#"{"model_type": "bert", "problem_type": "ranking"}"#,
             #"config.json: problem_type: "ranking" is not a known problem type"#),
+        (#"{"model_type": "electra", "tie_word_embeddings": "no"}"#,
+            "config.json: tie_word_embeddings: expected a boolean, got string"),
     ]
+
+    @Test func wordEmbeddingTieDefaultsToTransformers() throws {
+        #expect(try config(#"{"model_type": "electra"}"#).tiesWordEmbeddings)
+        #expect(try config(#"{"model_type": "electra", "tie_word_embeddings": null}"#).tiesWordEmbeddings)
+        #expect(try !config(#"{"model_type": "electra", "tie_word_embeddings": false}"#).tiesWordEmbeddings)
+    }
 
     @Test(arguments: 0..<errors.count)
     func unsupportedConfigsNameTheField(_ index: Int) {

@@ -93,6 +93,23 @@ import Testing
         #expect(!discriminator.root.contains("generator_lm_head.weight"))
     }
 
+    @Test func untiedDecoderIsNeverServedFromTheEmbeddings() throws {
+        let folder = try CheckpointFixtures.temporaryDirectory()
+        defer { CheckpointFixtures.remove(folder) }
+        let source = CheckpointFixtures.path("electra-generator-safetensors")
+        try FileManager.default.copyItem(atPath: source + "/model.safetensors", toPath: folder + "/model.safetensors")
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: source + "/config.json")))
+            as! [String: Any]
+        config["tie_word_embeddings"] = false
+        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: folder + "/config.json"))
+        // The file stores no decoder weight: with the tie off there is none to serve (transformers would not
+        // copy the embeddings either), and the head asks for a tensor that is missing.
+        let untied = try ModelDirectory.load(directory: folder)
+        #expect(!untied.config.tiesWordEmbeddings)
+        #expect(!untied.weights.tensorNames.contains("generator_lm_head.weight"))
+        #expect(untied.weights.tensorNames.contains("generator_lm_head.bias"))
+    }
+
     @Test func shapeMismatchNamesTheTensor() throws {
         let directory = try load("bert-mlm-f32-bin")
         let message = errorDescription {
