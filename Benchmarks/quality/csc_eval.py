@@ -46,6 +46,36 @@ def load_candidates(path):
     return d
 
 
+def load_lexicon(model_dir):
+    """(words, bonus) from candidates.json's "words" file and "word_bonus", or (None, 0.0) without them."""
+    path = os.path.join(model_dir, "candidates.json") if model_dir else ""
+    if not os.path.exists(path):
+        return None, 0.0
+    c = load_candidates(path)
+    if "words" not in c:
+        return None, 0.0
+    with open(os.path.join(model_dir, c["words"]), encoding="utf-8") as f:
+        return set(f.read().split()), float(c["word_bonus"])
+
+
+def in_word(words, text, i):
+    """Whether a listed word of 2-4 characters covers position i of text."""
+    for n in (2, 3, 4):
+        for s in range(max(0, i - n + 1), min(i, len(text) - n) + 1):
+            if text[s:s + n] in words:
+                return True
+    return False
+
+
+def lexicon_score(words, bonus, text, i, rep, p):
+    """p moved by bonus when rep at position i makes it part of a listed word where the original was in none
+    (+), or breaks every word it was in (-), clamped to [0, 1], in float32 as bertd computes it
+    (Sources/Tasks/CorrectionLexicon.swift)."""
+    gain = in_word(words, text[:i] + rep + text[i + 1:], i) - in_word(words, text, i)
+    q = torch.tensor(p, dtype=torch.float32) + torch.tensor(bonus, dtype=torch.float32) * gain
+    return float(q.clamp(0.0, 1.0))
+
+
 def candidate_table(cands, vocab):
     """(V, K) LongTensor of candidate ids per vocab id (column 0 = the id itself), padded with -1."""
     V = len(vocab)
@@ -80,7 +110,9 @@ def candidate_logits(model, input_ids, attention_mask, table, candidates_of=None
 
 
 class TransformersCSC:
-    def __init__(self, model_dir, threads=2, batch=32, max_len=512, model=None, tok=None, table=None):
+    def __init__(self, model_dir, threads=2, batch=32, max_len=512, model=None, tok=None, table=None,
+                 lexicon=None):
+        """lexicon: (words, bonus) to move the scores by (default: the model folder's, if it names one)."""
         from transformers import BertTokenizerFast, ElectraForMaskedLM
         torch.set_num_threads(threads)
         self.tok = tok or BertTokenizerFast.from_pretrained(model_dir)
@@ -90,6 +122,7 @@ class TransformersCSC:
             c = load_candidates(os.path.join(model_dir, "candidates.json"))
             table = candidate_table(c["candidates"], self.tok.get_vocab())
         self.table = table
+        self.words, self.bonus = lexicon if lexicon is not None else load_lexicon(model_dir)
         self.inv = {i: t for t, i in self.tok.get_vocab().items()}
         self.batch, self.max_len = batch, max_len
 
@@ -110,7 +143,10 @@ class TransformersCSC:
                     if bi != int(enc["input_ids"][r, t]):
                         rep = self.inv[bi]
                         if len(rep) == 1 and rep != text[a]:
-                            edits.append((a, text[a], rep, float(p[r, t])))
+                            score = float(p[r, t])
+                            if self.words:
+                                score = lexicon_score(self.words, self.bonus, text, a, rep, score)
+                            edits.append((a, text[a], rep, score))
                 out[i] = edits
         return out
 

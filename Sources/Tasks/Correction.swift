@@ -24,8 +24,8 @@ public struct Edit: Sendable, Equatable {
     public var original: String
     /// What replaces it.
     public var replacement: String
-    /// The model's probability for the replacement (softmax over the candidate set when there is one);
-    /// 1 for forced corrections.
+    /// The model's probability for the replacement (softmax over the candidate set when there is one), moved by
+    /// the word list's bonus when the model ships one (`CorrectionLexicon`); 1 for forced corrections.
     public var score: Float
     /// Spelling or forced.
     public var kind: EditKind

@@ -4,7 +4,8 @@ import JSON
 /// Confusion sets for spelling correction, from the `candidates.json` shipped next to a CSC model
 /// (format "bertd-csc-candidates-1", written by the training helper's train_csc.py):
 /// `{"candidates": {"天": "夫大", ...}, "threshold": 0.5, "max_edits": 0, "max_rounds": 1, "later_threshold": 0.9}`
-/// (all but "candidates" optional). A position holding a
+/// (all but "candidates" optional; `"words": "words.txt", "word_bonus": 0.2` add a `CorrectionLexicon` read from
+/// that file next to it, one word per line). A position holding a
 /// character may only become one of its candidates; the softmax runs over the candidate set.
 public struct CorrectionCandidates: Sendable, Equatable {
     /// For each character, the other characters it may be corrected to (the character itself is always a
@@ -18,15 +19,18 @@ public struct CorrectionCandidates: Sendable, Equatable {
     public var maxRounds: Int?
     /// The threshold of the rounds after the first, tuned with these sets, when the file gives one.
     public var laterThreshold: Float?
+    /// The word list that moves the scores, when the file names one.
+    public var lexicon: CorrectionLexicon?
 
     /// Confusion sets given directly.
     public init(candidates: [String: String], threshold: Float? = nil, maxEdits: Int? = nil, maxRounds: Int? = nil,
-                laterThreshold: Float? = nil) {
+                laterThreshold: Float? = nil, lexicon: CorrectionLexicon? = nil) {
         self.candidates = candidates
         self.threshold = threshold
         self.maxEdits = maxEdits
         self.maxRounds = maxRounds
         self.laterThreshold = laterThreshold
+        self.lexicon = lexicon
     }
 
     /// Reads `candidates.json`.
@@ -49,10 +53,22 @@ public struct CorrectionCandidates: Sendable, Equatable {
         if let rounds = json["max_rounds"]?.intValue, rounds < 1 {
             throw TaskError.invalidOption("\(url.lastPathComponent): max_rounds \(rounds) must be at least 1")
         }
+        var lexicon: CorrectionLexicon?
+        if let wordsFile = json["words"]?.stringValue {
+            guard let bonus = json["word_bonus"]?.doubleValue else {
+                throw TaskError.invalidOption("\(url.lastPathComponent): \"words\" without a numeric \"word_bonus\"")
+            }
+            let listURL = url.deletingLastPathComponent().appendingPathComponent(wordsFile)
+            guard let list = String(data: try Data(contentsOf: listURL), encoding: .utf8) else {
+                throw TaskError.invalidOption("\(wordsFile): not UTF-8 text")
+            }
+            let words = list.split(whereSeparator: \.isNewline).map(String.init)
+            lexicon = CorrectionLexicon(words: Set(words), bonus: Float(bonus))
+        }
         return CorrectionCandidates(
             candidates: candidates, threshold: json["threshold"]?.doubleValue.map(Float.init),
             maxEdits: json["max_edits"]?.intValue, maxRounds: json["max_rounds"]?.intValue,
-            laterThreshold: json["later_threshold"]?.doubleValue.map(Float.init))
+            laterThreshold: json["later_threshold"]?.doubleValue.map(Float.init), lexicon: lexicon)
     }
 
     /// `directory/candidates.json` when the model directory has one, else nil.

@@ -6,7 +6,8 @@ import Tokenizer
 /// Decodes as the training helper's evaluator does (Benchmarks/quality/csc_eval.py): at each CJK ideograph
 /// token, a softmax over its candidate set (the character itself first, then its confusion set; the whole
 /// vocabulary when the model has no candidate sets), argmax; an edit when the argmax is another single CJK
-/// ideograph with probability >= threshold (and a lead of at least `margin` over the original), at most
+/// ideograph with probability >= threshold (and a lead of at least `margin` over the original; the probability
+/// first moved by the model's word list, `CorrectionLexicon`, when it has one), at most
 /// `maxEditsPerSentence` per sentence, most probable first. Texts an edit changed can be run again (`maxRounds`),
 /// with a threshold of their own (`laterThreshold`), when the cap held back a proposal that reaches it: a
 /// sentence with two errors gets its second fix from a context where the first is already mended. Latin, digits,
@@ -223,10 +224,15 @@ public struct Corrector: Sendable {
                 let rowSites = sites[start + offset], rowPools = pools?[start + offset]
                 let scored = try scores(output, pools: rowPools, rows: rowSites.count)
                 for (row, site) in rowSites.enumerated() {
-                    if let proposal = decode(scored[row], pool: rowPools?[row], site: site,
-                                             original: texts[site.text].scalars[site.scalar]) {
-                        proposals[site.text].append(proposal)
+                    let scalars = texts[site.text].scalars
+                    guard var proposal = decode(scored[row], pool: rowPools?[row], site: site,
+                                                original: scalars[site.scalar])
+                    else { continue }
+                    if let lexicon = candidates?.lexicon {
+                        proposal.score = lexicon.adjusted(proposal.score, scalars, at: site.scalar,
+                                                          replacement: proposal.replacement)
                     }
+                    proposals[site.text].append(proposal)
                 }
             }
             start = end

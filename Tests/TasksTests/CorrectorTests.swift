@@ -274,3 +274,51 @@ private struct CountingRunner: EncoderRunner {
     #expect(all.edits.count > 1)
     #expect(capped.edits.count == 1 && capped.edits[0] == all.edits.max { $0.score < $1.score })
 }
+
+@Test func lexiconMovesScoresByWordFormation() throws {
+    let bonus: Float = 0.2, score: Float = 0.6
+    let lexicon = CorrectionLexicon(words: ["天气", "北京大学"], bonus: bonus)
+    let scalars = Array("今天天汽很好".unicodeScalars)
+    // 汽 -> 气 makes 天气: +bonus; 天 (in 天气 after the fix, here in no word) -> 夫 changes nothing.
+    #expect(lexicon.adjusted(score, scalars, at: 3, replacement: "气") == score + bonus)
+    #expect(lexicon.adjusted(0.6, scalars, at: 1, replacement: "夫") == 0.6)
+    // Breaking the only word covering a position costs the bonus; scores stay in 0...1.
+    let fixed = Array("今天天气很好".unicodeScalars)
+    #expect(lexicon.adjusted(score, fixed, at: 3, replacement: "汽") == score - bonus)
+    #expect(lexicon.adjusted(0.1, fixed, at: 3, replacement: "汽") == 0)
+    #expect(lexicon.adjusted(0.95, scalars, at: 3, replacement: "气") == 1)
+    // Four-character words count, at either end of the text.
+    #expect(lexicon.adjusted(0.5, Array("北京大字".unicodeScalars), at: 3, replacement: "学") == Float(0.5) + bonus)
+}
+
+@Test func lexiconFromTheCandidatesFileChangesTheDecision() async throws {
+    let (tokenizer, runner) = try TaskFixtures.model("tasks/csc")
+    let plain = try #require(try CorrectionCandidates.load(modelDirectory: Fixtures.url("tasks/csc")))
+    let text = "今天天气很好，我们去北京的天安门广场。"
+    let proposals = try await Corrector(tokenizer: tokenizer, runner: runner, candidates: plain)
+        .correct([text], options: allProposals(.direct))[0].edits
+    let first = try #require(proposals.first, "the fixture proposes an edit")
+
+    // A candidates.json naming a word list that the first proposal completes: its score gains the bonus.
+    let directory = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let json: JSON = ["candidates": .object(JSONObject(plain.candidates.map { ($0.key, JSON.string($0.value)) })),
+                      "words": "words.txt", "word_bonus": 0.25]
+    try Data(json.serialized()).write(to: directory.appendingPathComponent("candidates.json"))
+    let scalars = Array(text.unicodeScalars)
+    let at = String(decoding: Array(text.utf8)[..<first.start], as: UTF8.self).unicodeScalars.count
+    let replacement = String(first.replacement)
+    let word = at > 0 ? String(Character(scalars[at - 1])) + replacement : replacement + String(Character(scalars[at + 1]))
+    try Data((word + "\n").utf8).write(to: directory.appendingPathComponent("words.txt"))
+    let withWords = try CorrectionCandidates.load(contentsOf: directory.appendingPathComponent("candidates.json"))
+    #expect(withWords.lexicon == CorrectionLexicon(words: [word], bonus: 0.25))
+    let nudged = try await Corrector(tokenizer: tokenizer, runner: runner, candidates: withWords)
+        .correct([text], options: allProposals(.direct))[0].edits
+    let moved = try #require(nudged.first { $0.start == first.start })
+    #expect(abs(moved.score - min(1, first.score + 0.25)) < 1e-6)
+
+    try Data(#"{"candidates": {}, "words": "words.txt"}"#.utf8).write(to: directory.appendingPathComponent("candidates.json"))
+    #expect(throws: TaskError.self) {
+        try CorrectionCandidates.load(contentsOf: directory.appendingPathComponent("candidates.json"))
+    }
+}
