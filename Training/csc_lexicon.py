@@ -1,14 +1,15 @@
-"""Add a word list to the correction model: Models/csc/words.txt + "words" / "word_bonus" in candidates.json.
+"""Add a word list to the correction model: Models/csc/words.txt + "words" / "word_bonus" / "word_penalty" in
+candidates.json.
 
 A replacement that makes its character part of a listed word (2-4 characters) where the original was in none
-gains word_bonus in score; one that leaves it in none where the original was in one loses it (bertd:
+gains word_bonus in score; one that leaves it in none where the original was in one loses word_penalty (bertd:
 Sources/Tasks/CorrectionLexicon.swift; the evaluator: Benchmarks/quality/csc_eval.py lexicon_score). The words
 are jieba 0.42.1's dictionary (PyPI sdist, MIT licence; `pip download --no-deps jieba==0.42.1`): words of 2-4
-CJK characters of the model's vocabulary with a count of at least --min-count. The bonus, threshold, edit cap
+CJK characters of the model's vocabulary with a count of at least --min-count. Bonus and penalty, threshold, edit cap
 and second round are chosen together on SIGHAN test13 + test14 (development sets: mean sentence correction F1),
 like train_csc.py's export; no weights change.
 
-    python3 Training/csc_lexicon.py [--model Models/csc] [--min-count 20] [--bonuses 0,0.1,0.2,0.3]
+    python3 Training/csc_lexicon.py [--model Models/csc] [--min-count 20] [--bonuses 0/0,0.2/0.2,0.3/0.1,...]
 """
 import argparse
 import json
@@ -23,7 +24,7 @@ sys.path.insert(0, os.path.join(common.REPO, "Benchmarks", "quality"))
 import csc_eval  # noqa: E402
 
 JIEBA_SDIST = os.environ.get("JIEBA_SDIST", "/tmp/wheels/jieba-0.42.1.tar.gz")
-TIE = 0.001  # bonuses scoring within this of the best count as tied
+TIE = 0.001  # settings scoring within this of the best count as tied
 
 
 def jieba_words(vocab, min_count):
@@ -43,48 +44,50 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", default=os.path.join(common.REPO, "Models", "csc"))
     ap.add_argument("--min-count", type=int, default=20)
-    ap.add_argument("--bonuses", default="0,0.1,0.2,0.3")
+    ap.add_argument("--bonuses", default="0/0,0.1/0.1,0.2/0.2,0.3/0.3,0.2/0.1,0.3/0.1,0.3/0.2,0.4/0.1",
+                    help="bonus/penalty pairs to try")
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
     common.set_threads(a.threads)
     path = os.path.join(a.model, "candidates.json")
     cjson = csc_eval.load_candidates(path)
-    predict = csc_eval.TransformersCSC(a.model, threads=a.threads, lexicon=(None, 0.0))
+    predict = csc_eval.TransformersCSC(a.model, threads=a.threads, lexicon=(None, (0.0, 0.0)))
     words = jieba_words(predict.tok.get_vocab(), a.min_count)
     print(f"{len(words)} words of 2-4 characters (jieba count >= {a.min_count})", flush=True)
 
     rows = []
-    for bonus in (float(b) for b in a.bonuses.split(",")):
-        predict.words, predict.bonus = (set(words) if bonus else None), bonus
+    for bonus in (tuple(float(x) for x in b.split("/")) for b in a.bonuses.split(",")):
+        predict.words, predict.bonus = (set(words) if any(bonus) else None), bonus
         raw = csc_eval.evaluate_raw(predict)
         one, th, cap, res = csc_eval.sweep(raw)[0]
         two, later, res2 = csc_eval.sweep_later(raw, predict, th, cap)[0]
         rounds = 2 if two >= one + ROUND_GAIN else 1
         objective = two if rounds == 2 else one
         f1 = lambda r: " / ".join(f"{m['sent_cor']['f1']:.3f}" for m in r.values())
-        print(f"word_bonus {bonus}: one round {one:.4f} (threshold {th}, cap {cap}: {f1(res)}); two rounds "
+        print(f"word_bonus / word_penalty {bonus[0]} / {bonus[1]}: one round {one:.4f} (threshold {th}, cap {cap}: {f1(res)}); two rounds "
               f"{two:.4f} (later {later}: {f1(res2)})", flush=True)
         rows.append((objective, bonus, th, cap, rounds, later, res2 if rounds == 2 else res))
 
-    # the smallest bonus within TIE of the best: a lighter nudge is the safer bet on text unlike SIGHAN's
+    # the lightest nudge within TIE of the best: the safer bet on text unlike SIGHAN's
     top = max(r[0] for r in rows)
-    objective, bonus, th, cap, rounds, later, res = min((r for r in rows if r[0] >= top - TIE), key=lambda r: r[1])
+    objective, bonus, th, cap, rounds, later, res = min((r for r in rows if r[0] >= top - TIE),
+                                                         key=lambda r: sum(r[1]))
     cjson.update(threshold=th, max_edits=cap, max_rounds=rounds, later_threshold=later)
-    for key in ("words", "word_bonus"):
+    for key in ("words", "word_bonus", "word_penalty"):
         cjson.pop(key, None)
-    if bonus:
+    if any(bonus):
         with open(os.path.join(a.model, "words.txt"), "w", encoding="utf-8") as f:
             f.write("\n".join(words) + "\n")
-        cjson.update(words="words.txt", word_bonus=bonus)
+        cjson.update(words="words.txt", word_bonus=bonus[0], word_penalty=bonus[1])
         cjson["doc"] = cjson["doc"].split(" Scores:")[0] + (
             " Scores: a replacement that makes its character part of a word of 2-4 characters listed in `words` "
-            "where the original was in none gains word_bonus, one that breaks every such word loses it "
+            "where the original was in none gains word_bonus, one that breaks every such word loses word_penalty "
             "(clamped to [0, 1]), before the threshold and the cap.")
     elif os.path.exists(os.path.join(a.model, "words.txt")):
         os.remove(os.path.join(a.model, "words.txt"))
     with open(path, "w", encoding="utf-8") as f:
         json.dump(cjson, f, ensure_ascii=False)
-    print(f"chose word_bonus {bonus}: threshold {th}, max_edits {cap}, max_rounds {rounds}, later_threshold "
+    print(f"chose word_bonus {bonus[0]}, word_penalty {bonus[1]}: threshold {th}, max_edits {cap}, max_rounds {rounds}, later_threshold "
           f"{later}: mean sent cor F1 {objective:.4f}", flush=True)
     for name, m in res.items():
         print("  " + csc_eval.fmt(name, m), flush=True)

@@ -47,15 +47,16 @@ def load_candidates(path):
 
 
 def load_lexicon(model_dir):
-    """(words, bonus) from candidates.json's "words" file and "word_bonus", or (None, 0.0) without them."""
+    """(words, (bonus, penalty)) from candidates.json's "words" file, "word_bonus" and "word_penalty" (default: the
+    bonus), or (None, (0.0, 0.0)) without them."""
     path = os.path.join(model_dir, "candidates.json") if model_dir else ""
     if not os.path.exists(path):
-        return None, 0.0
+        return None, (0.0, 0.0)
     c = load_candidates(path)
     if "words" not in c:
-        return None, 0.0
+        return None, (0.0, 0.0)
     with open(os.path.join(model_dir, c["words"]), encoding="utf-8") as f:
-        return set(f.read().split()), float(c["word_bonus"])
+        return set(f.read().split()), (float(c["word_bonus"]), float(c.get("word_penalty", c["word_bonus"])))
 
 
 def in_word(words, text, i):
@@ -68,11 +69,13 @@ def in_word(words, text, i):
 
 
 def lexicon_score(words, bonus, text, i, rep, p):
-    """p moved by bonus when rep at position i makes it part of a listed word where the original was in none
-    (+), or breaks every word it was in (-), clamped to [0, 1], in float32 as bertd computes it
+    """p plus bonus[0] when rep at position i makes it part of a listed word where the original was in none, minus
+    bonus[1] when it breaks every word it was in, clamped to [0, 1], in float32 as bertd computes it
     (Sources/Tasks/CorrectionLexicon.swift)."""
-    gain = in_word(words, text[:i] + rep + text[i + 1:], i) - in_word(words, text, i)
-    q = torch.tensor(p, dtype=torch.float32) + torch.tensor(bonus, dtype=torch.float32) * gain
+    after, before = in_word(words, text[:i] + rep + text[i + 1:], i), in_word(words, text, i)
+    q = torch.tensor(p, dtype=torch.float32)
+    if after != before:
+        q = q + torch.tensor(bonus[0], dtype=torch.float32) if after else q - torch.tensor(bonus[1], dtype=torch.float32)
     return float(q.clamp(0.0, 1.0))
 
 
@@ -112,7 +115,7 @@ def candidate_logits(model, input_ids, attention_mask, table, candidates_of=None
 class TransformersCSC:
     def __init__(self, model_dir, threads=2, batch=32, max_len=512, model=None, tok=None, table=None,
                  lexicon=None):
-        """lexicon: (words, bonus) to move the scores by (default: the model folder's, if it names one)."""
+        """lexicon: (words, (bonus, penalty)) to move the scores by (default: the model folder's, if it names one)."""
         from transformers import BertTokenizerFast, ElectraForMaskedLM
         torch.set_num_threads(threads)
         self.tok = tok or BertTokenizerFast.from_pretrained(model_dir)

@@ -25,7 +25,7 @@ public struct Edit: Sendable, Equatable {
     /// What replaces it.
     public var replacement: String
     /// The model's probability for the replacement (softmax over the candidate set when there is one), moved by
-    /// the word list's bonus when the model ships one (`CorrectionLexicon`); 1 for forced corrections.
+    /// the word list's bonus or penalty when the model ships one (`CorrectionLexicon`); 1 for forced corrections.
     public var score: Float
     /// Spelling or forced.
     public var kind: EditKind

@@ -4,8 +4,8 @@ import JSON
 /// Confusion sets for spelling correction, from the `candidates.json` shipped next to a CSC model
 /// (format "bertd-csc-candidates-1", written by the training helper's train_csc.py):
 /// `{"candidates": {"天": "夫大", ...}, "threshold": 0.5, "max_edits": 0, "max_rounds": 1, "later_threshold": 0.9}`
-/// (all but "candidates" optional; `"words": "words.txt", "word_bonus": 0.2` add a `CorrectionLexicon` read from
-/// that file next to it, one word per line). A position holding a
+/// (all but "candidates" optional; `"words": "words.txt", "word_bonus": 0.3, "word_penalty": 0.1` add a
+/// `CorrectionLexicon` read from that file next to it, one word per line; the penalty defaults to the bonus). A position holding a
 /// character may only become one of its candidates; the softmax runs over the candidate set.
 public struct CorrectionCandidates: Sendable, Equatable {
     /// For each character, the other characters it may be corrected to (the character itself is always a
@@ -63,7 +63,13 @@ public struct CorrectionCandidates: Sendable, Equatable {
                 throw TaskError.invalidOption("\(wordsFile): not UTF-8 text")
             }
             let words = list.split(whereSeparator: \.isNewline).map(String.init)
-            lexicon = CorrectionLexicon(words: Set(words), bonus: Float(bonus))
+            let penalty = try json["word_penalty"].map { value -> Float in
+                guard let number = value.doubleValue else {
+                    throw TaskError.invalidOption("\(url.lastPathComponent): \"word_penalty\" is not a number")
+                }
+                return Float(number)
+            }
+            lexicon = CorrectionLexicon(words: Set(words), bonus: Float(bonus), penalty: penalty)
         }
         return CorrectionCandidates(
             candidates: candidates, threshold: json["threshold"]?.doubleValue.map(Float.init),

@@ -1,30 +1,34 @@
-/// A word list that nudges correction scores (`words` and `word_bonus` in `candidates.json`): a replacement that
-/// makes its character part of a listed word of 2-4 characters where the original was in none gains `bonus`,
-/// one that breaks every such word loses it (the score stays in 0...1). The model sees each character in context
+/// A word list that nudges correction scores (`words`, `word_bonus` and `word_penalty` in `candidates.json`): a
+/// replacement that makes its character part of a listed word of 2-4 characters where the original was in none
+/// gains `bonus`, one that breaks every such word loses `penalty` (the score stays in 0...1). The model sees each character in context
 /// but was trained on little text; the list carries what a large corpus knows about which strings are words.
 public struct CorrectionLexicon: Sendable, Equatable {
     /// Words of 2-4 characters.
     public var words: Set<String>
-    /// Added to a replacement's score when it forms a word, taken off when it breaks one.
+    /// Added to a replacement's score when it forms a word.
     public var bonus: Float
+    /// Taken off a replacement's score when it breaks a word.
+    public var penalty: Float
 
     /// Longest word looked up; longer listed words never match.
     static let longestWord = 4
 
-    /// A lexicon of `words` with score change `bonus`.
-    public init(words: Set<String>, bonus: Float) {
+    /// A lexicon of `words`; `penalty` defaults to `bonus`.
+    public init(words: Set<String>, bonus: Float, penalty: Float? = nil) {
         self.words = words
         self.bonus = bonus
+        self.penalty = penalty ?? bonus
     }
 
-    /// `score` moved by `bonus` when putting `replacement` at `position` of `scalars` makes the position part of a
-    /// listed word (+) or no longer part of one (-); clamped to 0...1.
+    /// `score` plus `bonus` when putting `replacement` at `position` of `scalars` makes the position part of a
+    /// listed word, minus `penalty` when it leaves it in none where the original was in one; clamped to 0...1.
     public func adjusted(_ score: Float, _ scalars: [Unicode.Scalar], at position: Int,
                          replacement: Unicode.Scalar) -> Float {
         var changed = scalars
         changed[position] = replacement
-        let gain = (inWord(changed, at: position) ? 1 : 0) - (inWord(scalars, at: position) ? 1 : 0)
-        return min(1, max(0, score + bonus * Float(gain)))
+        let after = inWord(changed, at: position), before = inWord(scalars, at: position)
+        let moved = after == before ? score : after ? score + bonus : score - penalty
+        return min(1, max(0, moved))
     }
 
     /// Whether some listed word of 2-4 characters covers `position`.

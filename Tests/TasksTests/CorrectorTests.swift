@@ -289,6 +289,11 @@ private struct CountingRunner: EncoderRunner {
     #expect(lexicon.adjusted(0.95, scalars, at: 3, replacement: "气") == 1)
     // Four-character words count, at either end of the text.
     #expect(lexicon.adjusted(0.5, Array("北京大字".unicodeScalars), at: 3, replacement: "学") == Float(0.5) + bonus)
+    // A separate penalty applies to breaking a word only.
+    let penalty: Float = 0.05
+    let asymmetric = CorrectionLexicon(words: ["天气"], bonus: bonus, penalty: penalty)
+    #expect(asymmetric.adjusted(score, fixed, at: 3, replacement: "汽") == score - penalty)
+    #expect(asymmetric.adjusted(score, scalars, at: 3, replacement: "气") == score + bonus)
 }
 
 @Test func lexiconFromTheCandidatesFileChangesTheDecision() async throws {
@@ -317,8 +322,12 @@ private struct CountingRunner: EncoderRunner {
     let moved = try #require(nudged.first { $0.start == first.start })
     #expect(abs(moved.score - min(1, first.score + 0.25)) < 1e-6)
 
-    try Data(#"{"candidates": {}, "words": "words.txt"}"#.utf8).write(to: directory.appendingPathComponent("candidates.json"))
-    #expect(throws: TaskError.self) {
-        try CorrectionCandidates.load(contentsOf: directory.appendingPathComponent("candidates.json"))
+    let file = directory.appendingPathComponent("candidates.json")
+    try Data(#"{"candidates": {}, "words": "words.txt", "word_bonus": 0.3, "word_penalty": 0.1}"#.utf8).write(to: file)
+    #expect(try CorrectionCandidates.load(contentsOf: file).lexicon == CorrectionLexicon(words: [word], bonus: 0.3, penalty: 0.1))
+    for broken in [#"{"candidates": {}, "words": "words.txt"}"#,
+                   #"{"candidates": {}, "words": "words.txt", "word_bonus": 0.3, "word_penalty": "0.1"}"#] {
+        try Data(broken.utf8).write(to: file)
+        #expect(throws: TaskError.self) { try CorrectionCandidates.load(contentsOf: file) }
     }
 }
