@@ -5,8 +5,8 @@ import JSON
 /// (format "bertd-csc-candidates-1", written by the training helper's train_csc.py):
 /// `{"candidates": {"天": "夫大", ...}, "threshold": 0.5, "max_edits": 0, "max_rounds": 1, "later_threshold": 0.9}`
 /// (all but "candidates" optional; `"words": "words.txt", "word_bonus": 0.3, "word_penalty": 0.1` add a
-/// `CorrectionLexicon` read from that file next to it, one word per line; the penalty defaults to the bonus). A position holding a
-/// character may only become one of its candidates; the softmax runs over the candidate set.
+/// `CorrectionLexicon` read from that file next to it, one word per line; the penalty defaults to the bonus).
+/// A position holding a character may only become one of its candidates; the softmax runs over the candidate set.
 public struct CorrectionCandidates: Sendable, Equatable {
     /// For each character, the other characters it may be corrected to (the character itself is always a
     /// candidate and is not listed).
@@ -69,7 +69,7 @@ public struct CorrectionCandidates: Sendable, Equatable {
                 }
                 return Float(number)
             }
-            lexicon = CorrectionLexicon(words: Set(words), bonus: Float(bonus), penalty: penalty)
+            lexicon = CorrectionLexicon(words: words, bonus: Float(bonus), penalty: penalty)
         }
         return CorrectionCandidates(
             candidates: candidates, threshold: json["threshold"]?.doubleValue.map(Float.init),

@@ -1,10 +1,12 @@
-/// A word list that nudges correction scores (`words`, `word_bonus` and `word_penalty` in `candidates.json`): a
-/// replacement that makes its character part of a listed word of 2-4 characters where the original was in none
-/// gains `bonus`, one that breaks every such word loses `penalty` (the score stays in 0...1). The model sees each character in context
-/// but was trained on little text; the list carries what a large corpus knows about which strings are words.
+/// A word list that nudges correction scores (`words`, `word_bonus` and `word_penalty` in `candidates.json`):
+/// a replacement that makes its character part of a listed word of 2-4 characters where the original was in
+/// none gains `bonus`, one that breaks every such word loses `penalty` (the score stays in 0...1). The model sees
+/// each character in context but was trained on little text; the list carries what a large corpus knows about
+/// which strings are words.
 public struct CorrectionLexicon: Sendable, Equatable {
-    /// Words of 2-4 characters.
-    public var words: Set<String>
+    /// Words of 2-4 characters, as scalar sequences: matched scalar for scalar, as the Python evaluator
+    /// matches them (a `String` would also equate canonically equivalent compatibility ideographs).
+    public let words: Set<[Unicode.Scalar]>
     /// Added to a replacement's score when it forms a word.
     public var bonus: Float
     /// Taken off a replacement's score when it breaks a word.
@@ -14,8 +16,8 @@ public struct CorrectionLexicon: Sendable, Equatable {
     static let longestWord = 4
 
     /// A lexicon of `words`; `penalty` defaults to `bonus`.
-    public init(words: Set<String>, bonus: Float, penalty: Float? = nil) {
-        self.words = words
+    public init(words: some Sequence<String>, bonus: Float, penalty: Float? = nil) {
+        self.words = Set(words.map { Array($0.unicodeScalars) })
         self.bonus = bonus
         self.penalty = penalty ?? bonus
     }
@@ -36,10 +38,8 @@ public struct CorrectionLexicon: Sendable, Equatable {
         for length in 2...Self.longestWord {
             let first = max(0, position - length + 1), last = min(position, scalars.count - length)
             guard first <= last else { continue }
-            for start in first...last {
-                var view = String.UnicodeScalarView()
-                view.append(contentsOf: scalars[start..<(start + length)])
-                if words.contains(String(view)) { return true }
+            for start in first...last where words.contains(Array(scalars[start..<(start + length)])) {
+                return true
             }
         }
         return false

@@ -289,6 +289,10 @@ private struct CountingRunner: EncoderRunner {
     #expect(lexicon.adjusted(0.95, scalars, at: 3, replacement: "气") == 1)
     // Four-character words count, at either end of the text.
     #expect(lexicon.adjusted(0.5, Array("北京大字".unicodeScalars), at: 3, replacement: "学") == Float(0.5) + bonus)
+    // Scalar for scalar: a compatibility ideograph (U+F900) is not the unified one it is canonically equivalent to.
+    let unified = CorrectionLexicon(words: ["\u{8C48}然"], bonus: bonus)
+    #expect(unified.adjusted(score, Array("\u{8C48}燃".unicodeScalars), at: 1, replacement: "然") == score + bonus)
+    #expect(unified.adjusted(score, Array("\u{F900}燃".unicodeScalars), at: 1, replacement: "然") == score)
     // A separate penalty applies to breaking a word only.
     let penalty: Float = 0.05
     let asymmetric = CorrectionLexicon(words: ["天气"], bonus: bonus, penalty: penalty)
