@@ -97,6 +97,11 @@ def average_states(states):
     return {k: sum(s[k] for s in states) / len(states) if v.is_floating_point() else v for k, v in states[0].items()}
 
 
+def has_own_decoder(state):
+    """Whether an ElectraForMaskedLM state dict's decoder differs from its word embeddings (an untied head)."""
+    return not torch.equal(state["generator_lm_head.weight"], state["electra.embeddings.word_embeddings.weight"])
+
+
 def tokenizer():
     return BertTokenizerFast(VOCAB, do_lower_case=True, tokenize_chinese_chars=True, strip_accents=None)
 

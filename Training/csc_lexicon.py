@@ -18,7 +18,6 @@ import sys
 import tarfile
 
 import common
-from train_csc import ROUND_GAIN  # a second round only for half a point or more, as the export decides
 
 sys.path.insert(0, os.path.join(common.REPO, "Benchmarks", "quality"))
 import csc_eval  # noqa: E402
@@ -58,21 +57,13 @@ def main():
     rows = []
     for bonus in (tuple(float(x) for x in b.split("/")) for b in a.bonuses.split(",")):
         predict.words, predict.bonus = (set(words) if any(bonus) else None), bonus
-        raw = csc_eval.evaluate_raw(predict)
-        one, th, cap, res = csc_eval.sweep(raw)[0]
-        two, later, res2 = csc_eval.sweep_later(raw, predict, th, cap)[0]
-        rounds = 2 if two >= one + ROUND_GAIN else 1
-        objective = two if rounds == 2 else one
-        f1 = lambda r: " / ".join(f"{m['sent_cor']['f1']:.3f}" for m in r.values())
-        print(f"word_bonus / word_penalty {bonus[0]} / {bonus[1]}: one round {one:.4f} (threshold {th}, cap {cap}: {f1(res)}); two rounds "
-              f"{two:.4f} (later {later}: {f1(res2)})", flush=True)
-        rows.append((objective, bonus, th, cap, rounds, later, res2 if rounds == 2 else res))
+        decoding = csc_eval.Decoding(csc_eval.evaluate_raw(predict), predict)
+        print(f"word_bonus / word_penalty {bonus[0]} / {bonus[1]}: {decoding.summary()}", flush=True)
+        rows.append((bonus, decoding))
 
     # the lightest nudge within TIE of the best: the safer bet on text unlike SIGHAN's
-    top = max(r[0] for r in rows)
-    objective, bonus, th, cap, rounds, later, res = min((r for r in rows if r[0] >= top - TIE),
-                                                         key=lambda r: sum(r[1]))
-    cjson.update(threshold=th, max_edits=cap, max_rounds=rounds, later_threshold=later)
+    top = max(d.objective for _, d in rows)
+    bonus, chosen = min(((b, d) for b, d in rows if d.objective >= top - TIE), key=lambda row: sum(row[0]))
     for key in ("words", "word_bonus", "word_penalty"):
         cjson.pop(key, None)
     if any(bonus):
@@ -85,12 +76,11 @@ def main():
             "(clamped to [0, 1]), before the threshold and the cap.")
     elif os.path.exists(os.path.join(a.model, "words.txt")):
         os.remove(os.path.join(a.model, "words.txt"))
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(cjson, f, ensure_ascii=False)
-    print(f"chose word_bonus {bonus[0]}, word_penalty {bonus[1]}: threshold {th}, max_edits {cap}, max_rounds {rounds}, later_threshold "
-          f"{later}: mean sent cor F1 {objective:.4f}", flush=True)
-    for name, m in res.items():
-        print("  " + csc_eval.fmt(name, m), flush=True)
+    chosen.write(path, cjson)
+    print(f"chose word_bonus {bonus[0]}, word_penalty {bonus[1]}: threshold {chosen.threshold}, max_edits "
+          f"{chosen.max_edits}, max_rounds {chosen.rounds}, later_threshold {chosen.later}: mean sent cor F1 "
+          f"{chosen.objective:.4f}", flush=True)
+    chosen.print_results()
 
 
 if __name__ == "__main__":

@@ -34,17 +34,12 @@ def main():
                   for p in soup.split("+")]
         state = common.average_states(states)
         # a run with --untie-head keeps its own decoder weight: load it into an untied model
-        tied = torch.equal(state["generator_lm_head.weight"], state["electra.embeddings.word_embeddings.weight"])
-        model = ElectraForMaskedLM.from_pretrained(a.model, dtype=torch.float32, tie_word_embeddings=tied)
+        model = ElectraForMaskedLM.from_pretrained(a.model, dtype=torch.float32,
+                                                   tie_word_embeddings=not common.has_own_decoder(state))
         model.load_state_dict(state)
         model.eval()
         predict = csc_eval.TransformersCSC(a.model, threads=a.threads, model=model)
-        raw = csc_eval.evaluate_raw(predict)
-        one, th, cap, res = csc_eval.sweep(raw)[0]
-        two, later, res2 = csc_eval.sweep_later(raw, predict, th, cap)[0]
-        f1 = lambda r: " / ".join(f"{m['sent_cor']['f1']:.3f}" for m in r.values())
-        print(f"{soup}: one round {one:.4f} (threshold {th}, cap {cap}: {f1(res)}); "
-              f"two rounds {two:.4f} (later {later}: {f1(res2)})", flush=True)
+        print(f"{soup}: {csc_eval.Decoding(csc_eval.evaluate_raw(predict), predict).summary()}", flush=True)
 
 
 if __name__ == "__main__":

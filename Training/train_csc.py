@@ -42,7 +42,6 @@ import common
 sys.path.insert(0, os.path.join(common.REPO, "Benchmarks", "quality"))
 import csc_eval  # noqa: E402
 
-ROUND_GAIN = 0.005  # least gain in mean sentence correction F1 for which the export turns a second round on
 PYCORRECTOR_WHL = os.environ.get("PYCORRECTOR_WHL", "/tmp/wheels/pycorrector-1.1.4-py3-none-any.whl")
 
 
@@ -510,7 +509,7 @@ def main():
     if a.export_from:
         cks = [torch.load(p, map_location="cpu", weights_only=True) for p in a.export_from.split(",")]
         state = cks[0]["model"]
-        if torch.equal(state["generator_lm_head.weight"], state["electra.embeddings.word_embeddings.weight"]) != tied:
+        if common.has_own_decoder(state) == tied:
             raise SystemExit("--export-from: the checkpoints' decoder is " + ("tied" if not tied else "untied")
                              + " but this model's is not: match --untie-head / --init-from to the run")
         model.load_state_dict(common.average_states([ck["model"] for ck in cks]))
@@ -597,18 +596,12 @@ data/same_stroke.txt, plus the SIGHAN training confusions{more}.
     out = common.export(model, a.out, notice, extra_files={"candidates.json": json.dumps(cjson, ensure_ascii=False)})
     predict = csc_eval.TransformersCSC(out, threads=a.threads)
     raw = csc_eval.evaluate_raw(predict)
-    (one_round, th, cap, res), (two_rounds, later, res_l) = csc_eval.sweep_report(raw, predict, top=10)
-    # A second round costs a model run per changed text: worth it only for half a point or more.
-    rounds = 2 if two_rounds >= one_round + ROUND_GAIN else 1
-    if rounds == 2:
-        res = res_l
-    cjson.update(threshold=th, max_edits=cap, max_rounds=rounds, later_threshold=later)
-    with open(os.path.join(out, "candidates.json"), "w", encoding="utf-8") as f:
-        json.dump(cjson, f, ensure_ascii=False)
-    print(f"EXPORTED {out} (threshold {th}, max_edits {cap}, max_rounds {rounds}, later_threshold {later}; "
-          f"train {train_s / 60:.1f} min; size {common.dir_size(out) / 1e6:.1f} MB)", flush=True)
-    for name, m in res.items():
-        print("  " + csc_eval.fmt(name, m), flush=True)
+    chosen = csc_eval.Decoding(raw, predict, top=10)
+    chosen.write(os.path.join(out, "candidates.json"), cjson)
+    print(f"EXPORTED {out} (threshold {chosen.threshold}, max_edits {chosen.max_edits}, max_rounds {chosen.rounds}, "
+          f"later_threshold {chosen.later}; train {train_s / 60:.1f} min; size {common.dir_size(out) / 1e6:.1f} MB)",
+          flush=True)
+    chosen.print_results()
 
 
 if __name__ == "__main__":

@@ -321,19 +321,52 @@ def sweep_later(raw, predict, threshold, max_edits, thresholds=None):
 
 
 def sweep_report(raw, predict, top=15):
-    """Runs `sweep`, then `sweep_later` at its best setting, printing the best rows of each; returns the two best
-    rows: (mean F1, threshold, max_edits, results) and (mean F1, later threshold, results)."""
+    """Runs `sweep`, then `sweep_later` at its best setting, printing the best `top` rows of each (none for top=0);
+    returns the two best rows: (mean F1, threshold, max_edits, results) and (mean F1, later threshold, results)."""
     table = sweep(raw)
     for obj, t, c, res in table[:top]:
         print(f"threshold {t:.2f} max_edits {c}: mean sent cor F1 {obj:.4f} "
               + " ".join(f"{n} {r['sent_cor']['f1']:.3f}" for n, r in res.items()), flush=True)
     _, best_th, best_cap, _ = table[0]
     later = sweep_later(raw, predict, best_th, best_cap)
-    for obj, t, res in later[:5]:
+    for obj, t, res in later[:min(top, 5)]:
         print(f"  + round 2 at later_threshold {t:.2f}: mean sent cor F1 {obj:.4f} "
               + " ".join(f"{n} {r['sent_cor']['f1']:.3f} ({r['reruns']} run again)" for n, r in res.items()),
               flush=True)
     return table[0], later[0]
+
+
+ROUND_GAIN = 0.005  # least gain in mean sentence correction F1 for which a second round is turned on
+
+
+class Decoding:
+    """The decoding settings a model ships in candidates.json, chosen on the development sets: the best one-round
+    threshold and cap (`sweep`), the best later threshold at them (`sweep_later`), and a second round only when
+    it gains ROUND_GAIN (it costs a model run per changed text). `top`: rows of each sweep to print."""
+
+    def __init__(self, raw, predict, top=0):
+        (self.one, self.threshold, self.max_edits, self.one_results), (self.two, self.later, self.two_results) = \
+            sweep_report(raw, predict, top)
+        self.rounds = 2 if self.two >= self.one + ROUND_GAIN else 1
+        self.objective, self.results = ((self.two, self.two_results) if self.rounds == 2
+                                        else (self.one, self.one_results))
+
+    def summary(self):
+        """One line: both objectives, their settings and each set's sentence correction F1."""
+        f1 = lambda r: " / ".join(f"{m['sent_cor']['f1']:.3f}" for m in r.values())
+        return (f"one round {self.one:.4f} (threshold {self.threshold}, cap {self.max_edits}: "
+                f"{f1(self.one_results)}); two rounds {self.two:.4f} (later {self.later}: {f1(self.two_results)})")
+
+    def write(self, path, cjson):
+        """Writes candidates.json (`cjson` with these settings) to path."""
+        cjson.update(threshold=self.threshold, max_edits=self.max_edits, max_rounds=self.rounds,
+                     later_threshold=self.later)
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(cjson, f, ensure_ascii=False)
+
+    def print_results(self):
+        for name, m in self.results.items():
+            print("  " + fmt(name, m), flush=True)
 
 
 def fmt(name, m):

@@ -26,20 +26,21 @@ public struct CorrectionLexicon: Sendable, Equatable {
     /// listed word, minus `penalty` when it leaves it in none where the original was in one; clamped to 0...1.
     public func adjusted(_ score: Float, _ scalars: [Unicode.Scalar], at position: Int,
                          replacement: Unicode.Scalar) -> Float {
-        var changed = scalars
-        changed[position] = replacement
-        let after = inWord(changed, at: position), before = inWord(scalars, at: position)
+        let after = inWord(scalars, at: position, replacement: replacement), before = inWord(scalars, at: position)
         let moved = after == before ? score : after ? score + bonus : score - penalty
         return min(1, max(0, moved))
     }
 
-    /// Whether some listed word of 2-4 characters covers `position`.
-    func inWord(_ scalars: [Unicode.Scalar], at position: Int) -> Bool {
+    /// Whether some listed word of 2-4 characters covers `position`, with `replacement` there when given (only
+    /// the short window looked up is built, not a changed copy of the text).
+    func inWord(_ scalars: [Unicode.Scalar], at position: Int, replacement: Unicode.Scalar? = nil) -> Bool {
         for length in 2...Self.longestWord {
             let first = max(0, position - length + 1), last = min(position, scalars.count - length)
             guard first <= last else { continue }
-            for start in first...last where words.contains(Array(scalars[start..<(start + length)])) {
-                return true
+            for start in first...last {
+                var window = Array(scalars[start..<(start + length)])
+                if let replacement { window[position - start] = replacement }
+                if words.contains(window) { return true }
             }
         }
         return false
