@@ -93,8 +93,10 @@ def load_backbone_into(model, state=None, allowed_missing_prefixes=()):
 
 
 def average_states(states):
-    """The element-wise mean of state dicts with the same keys (a weight "soup"); non-float entries from the first."""
-    return {k: sum(s[k] for s in states) / len(states) if v.is_floating_point() else v for k, v in states[0].items()}
+    """The element-wise fp32 mean of state dicts with the same keys (a weight "soup"; float16 checkpoints too);
+    non-float entries from the first."""
+    return {k: sum(s[k].float() for s in states) / len(states) if v.is_floating_point() else v
+            for k, v in states[0].items()}
 
 
 def has_own_decoder(state):

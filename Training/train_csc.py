@@ -374,6 +374,21 @@ def collate(exs, table, err_weight, mask_id=-1):
     return ids, att, gidx, w, candidates_of
 
 
+class SyntheticBatches(torch.utils.data.IterableDataset):
+    """Endless collated training batches for a DataLoader with workers: each worker draws its own epochs of
+    synthetic errors (seeded by --seed and the worker's number)."""
+
+    def __init__(self, epoch_batches, seed):
+        super().__init__()
+        self.epoch_batches, self.seed = epoch_batches, seed
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        r = random.Random(self.seed * 1000 + (info.id if info else 0))
+        while True:
+            yield from self.epoch_batches(r)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=6000)
@@ -397,6 +412,18 @@ def main():
                     help="give the masked-LM head its own output embeddings (starting as a copy of the word "
                          "embeddings, trained at --head-lr): 2.7M more parameters that cost nothing at inference; "
                          "implied when --init-from is untied")
+    ap.add_argument("--device", default="cpu", help="torch device to train on (cpu, cuda)")
+    ap.add_argument("--workers", type=int, default=0,
+                    help="processes that draw the synthetic errors and build batches (0: in the training process, "
+                         "reproducible from --seed; more keep a GPU fed, each worker drawing its own epochs)")
+    ap.add_argument("--minutes", type=float, default=0.0,
+                    help="train for this much wall time instead of --steps (the warm-up and linear decay follow the "
+                         "elapsed share of it; --steps stays an upper bound)")
+    ap.add_argument("--snapshot-every", type=float, default=0.0,
+                    help="with --minutes: also save the weights every this many minutes as CKPT_<minute>.pt")
+    ap.add_argument("--half-checkpoints", action="store_true",
+                    help="store checkpoint weights as float16 (half the size; soup_check and --export-from read "
+                         "them as fp32)")
     ap.add_argument("--max-len", type=int, default=128)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
@@ -448,15 +475,16 @@ def main():
     print(f"real pairs {len(real)}, clean sentences {len(clean)}", flush=True)
     learner = (LearnerErrors(src_ids, clean, [(e.ids, e.tgt) for e in real])
                if a.error_model == "learner" else None)
-    inject = ((lambda e: learner.inject(e, rng, a.rate)) if learner
-              else (lambda e: synth(e, rng, src_ids, UNIFORM_KINDS, a.rate)))
+    inject = ((lambda e, r: learner.inject(e, r, a.rate)) if learner
+              else (lambda e, r: synth(e, r, src_ids, UNIFORM_KINDS, a.rate)))
 
     init_config = json.load(open(os.path.join(a.init_from, "config.json"))) if a.init_from else {}
     tied = not a.untie_head and init_config.get("tie_word_embeddings", True)
     cfg = common.ltp_config(architectures=["ElectraForMaskedLM"], tie_word_embeddings=tied)
     model = ElectraForMaskedLM(cfg)
-    missing = common.load_backbone_into(model, allowed_missing_prefixes=("generator_",))
-    print("initialised (not in the backbone):", missing, flush=True)
+    if not (a.init_from or a.resume or a.export_from):  # those replace every weight
+        missing = common.load_backbone_into(model, allowed_missing_prefixes=("generator_",))
+        print("initialised (not in the backbone):", missing, flush=True)
     model.generator_lm_head.bias.data.zero_()
     if not tied:
         model.generator_lm_head.weight.data.copy_(model.electra.embeddings.word_embeddings.weight.data)
@@ -472,16 +500,20 @@ def main():
                              {"params": head, "lr": a.head_lr, "weight_decay": 0.01}])
     sched = get_linear_schedule_with_warmup(opt, int(a.warmup * a.steps), a.steps)
 
-    def epoch_batches():
+    def epoch_batches(r):
+        """One epoch of collated batches: the real pairs and the clean sentences with fresh errors drawn by r."""
         exs = ([e for e in real for _ in range(a.real_repeat)]
-               + [mask_context(inject(e), rng, a.mask_rate, tok.mask_token_id) for e in clean])
-        for b in common.shuffled_length_buckets([len(e.ids) for e in exs], a.batch, rng):
-            yield [exs[i] for i in b]
+               + [mask_context(inject(e, r), r, a.mask_rate, tok.mask_token_id) for e in clean])
+        for b in common.shuffled_length_buckets([len(e.ids) for e in exs], a.batch, r):
+            yield collate([exs[i] for i in b], table, a.err_weight, tok.mask_token_id)
 
     def dev_eval(tag):
         model.eval()
+        on = next(model.parameters()).device
+        model.to("cpu")  # the evaluator runs on the CPU; the optimizer keeps the same parameter objects
         pred = csc_eval.TransformersCSC(None, threads=a.threads, model=model, tok=tok, table=table)
         raw = csc_eval.evaluate_raw(pred)
+        model.to(on)
         res = csc_eval.score(raw, 0.5)
         print(f"[{tag}] threshold 0.5: " + " | ".join(
             f"{n} sent cor F1 {m['sent_cor']['f1']:.3f} det F1 {m['sent_det']['f1']:.3f}" for n, m in res.items()),
@@ -515,39 +547,94 @@ def main():
         model.load_state_dict(common.average_states([ck["model"] for ck in cks]))
         step = a.steps = cks[0]["step"]
         print(f"loaded {len(cks)} checkpoint(s) (averaged) at step {step}", flush=True)
+    device = torch.device(a.device)
+    if device.type == "cuda":  # speed over bit-for-bit repeatability there: --workers already gives that up
+        torch.use_deterministic_algorithms(False)
+        torch.backends.cuda.matmul.allow_tf32 = True
+    model.to(device)
+    assert same_storage() == tied
+    table_on_device = table.to(device)
+
+    def save(path):
+        copies = {}  # one copy per storage, so a tied decoder is still stored once
+
+        def stored(v):
+            return v.detach().to("cpu", torch.float16 if a.half_checkpoints and v.is_floating_point() else v.dtype)
+
+        state = {k: copies.setdefault(v.data_ptr(), stored(v)) for k, v in model.state_dict().items()}
+        torch.save({"step": step, "model": state}, path)
+
+    def batches():
+        """(epoch, batch) pairs without end: in this process from rng, or from --workers processes."""
+        if a.workers == 0:
+            for e in itertools.count(1):
+                for b in epoch_batches(rng):
+                    yield e, b
+        stream = SyntheticBatches(epoch_batches, a.seed)
+        loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=a.workers, prefetch_factor=8,
+                                             pin_memory=device.type == "cuda", multiprocessing_context="fork")
+        for b in loader:
+            yield 0, b
+
+    budget = a.minutes * 60.0  # with it the schedule follows the clock from each group's initial_lr (LambdaLR's)
+
+    def progress():
+        return (time.time() - t0) / budget if budget else step / a.steps
+
+    def set_timed_lr():
+        """The linear warm-up and decay of get_linear_schedule_with_warmup, over the elapsed share of --minutes."""
+        p = progress()
+        factor = p / a.warmup if p < a.warmup else max(0.0, (1.0 - p) / (1.0 - a.warmup))
+        for group in opt.param_groups:
+            group["lr"] = group["initial_lr"] * factor
+
+    start = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items() if v.is_floating_point()}
     model.train()
-    run_loss, run_n = 0.0, 0
-    while step < a.steps:
-        ep += 1
-        for exs in epoch_batches():
-            ids, att, gidx, w, candidates_of = collate(exs, table, a.err_weight, tok.mask_token_id)
-            logits, _ = csc_eval.candidate_logits(model, ids, att, table, candidates_of)
-            lp = torch.log_softmax(logits, -1)
-            nll = -lp.gather(-1, gidx.clamp(min=0).unsqueeze(-1)).squeeze(-1)
-            nll = torch.where(gidx >= 0, nll, torch.zeros_like(nll))
-            loss = (nll * w).sum() / w.sum().clamp(min=1.0)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step(); sched.step(); opt.zero_grad()
-            step += 1
-            run_loss += loss.item(); run_n += 1
-            if step % 100 == 0:
-                print(f"step {step}/{a.steps} epoch {ep} loss {run_loss / run_n:.4f} [{time.time() - t0:.0f}s]",
-                      flush=True)
-                run_loss, run_n = 0.0, 0
-            if a.eval_every and step % a.eval_every == 0 and step < a.steps:
-                dev_eval(f"step {step}")
-                torch.save({"step": step, "model": model.state_dict()}, a.ckpt)
-            if step >= a.steps:
-                break
+    run_loss, run_n, ep = torch.zeros((), device=device), 0, 0
+    next_snapshot = a.snapshot_every
+    t0 = time.time()
+    for ep, batch in (batches() if step < a.steps else ()):
+        ids, att, gidx, w, candidates_of = (x.to(device, non_blocking=True) for x in batch)
+        if budget:
+            set_timed_lr()
+        logits, _ = csc_eval.candidate_logits(model, ids, att, table_on_device, candidates_of)
+        lp = torch.log_softmax(logits, -1)
+        nll = -lp.gather(-1, gidx.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+        nll = torch.where(gidx >= 0, nll, torch.zeros_like(nll))
+        loss = (nll * w).sum() / w.sum().clamp(min=1.0)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step(); opt.zero_grad()
+        if not budget:
+            sched.step()
+        step += 1
+        run_loss += loss.detach(); run_n += 1
+        if step % 100 == 0:
+            where = f"epoch {ep}" if ep else f"{progress():.0%}" + (f" of {a.minutes:g} min" if budget else "")
+            print(f"step {step}/{a.steps} {where} loss {run_loss.item() / run_n:.4f} [{time.time() - t0:.0f}s]",
+                  flush=True)
+            run_loss, run_n = torch.zeros((), device=device), 0
+        if a.eval_every and step % a.eval_every == 0 and step < a.steps:
+            dev_eval(f"step {step}")
+            save(a.ckpt)
+        if next_snapshot and next_snapshot * 60 < budget and time.time() - t0 >= next_snapshot * 60:
+            save(f"{os.path.splitext(a.ckpt)[0]}_{next_snapshot:g}.pt")
+            print(f"snapshot at step {step}, minute {next_snapshot:g}", flush=True)
+            next_snapshot += a.snapshot_every
+        if step >= a.steps or (budget and progress() >= 1.0):
+            break
     train_s = time.time() - t0
-    print(f"trained {step} steps in {train_s / 60:.1f} min", flush=True)
-    torch.save({"step": step, "model": model.state_dict()}, a.ckpt)
+    moved = max(((v.detach().cpu() - start[k]).abs().max().item() for k, v in model.state_dict().items()
+                 if k in start), default=0.0)
+    print(f"trained {step} steps in {train_s / 60:.1f} min; largest weight change {moved:.2e}", flush=True)
+    save(a.ckpt)
+    model.to("cpu")
 
     # threshold / edit cap chosen on test13 + test14 (development sets), with the F16 model as shipped
     model.eval()
     if not a.out:
-        dev_eval("final")
+        if device.type == "cpu":  # elsewhere (a GPU run) soup_check scores the checkpoint on a CPU afterwards
+            dev_eval("final")
         return
     cjson = {"format": "bertd-csc-candidates-1",
              "doc": "candidates[c] lists the characters (besides c itself, always a candidate) that the "

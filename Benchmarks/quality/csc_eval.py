@@ -18,10 +18,12 @@ score >= threshold, at most max_edits per sentence, highest first). A daemon bac
 """
 import argparse
 import json
+import math
 import os
 import sys
 import time
 
+import numpy as np
 import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -46,6 +48,23 @@ def load_candidates(path):
     return d
 
 
+def load_ngrams(model_dir):
+    """The CharNgrams candidates.json names ("ngrams", "ngram_weight", "ngram_cap"), or None."""
+    path = os.path.join(model_dir, "candidates.json") if model_dir else ""
+    if not os.path.exists(path):
+        return None
+    c = load_candidates(path)
+    if "ngrams" not in c:
+        return None
+    return CharNgrams(os.path.join(model_dir, c["ngrams"]), float(c["ngram_weight"]), float(c["ngram_cap"]))
+
+
+def load_rerank(model_dir):
+    """candidates.json's "rerank": how many of a position's most probable candidates the priors may choose among."""
+    path = os.path.join(model_dir, "candidates.json") if model_dir else ""
+    return int(load_candidates(path).get("rerank", 1)) if os.path.exists(path) else 1
+
+
 def load_lexicon(model_dir):
     """(words, (bonus, penalty)) from candidates.json's "words" file, "word_bonus" and "word_penalty" (default: the
     bonus), or (None, (0.0, 0.0)) without them."""
@@ -68,15 +87,103 @@ def in_word(words, text, i):
     return False
 
 
-def lexicon_score(words, bonus, text, i, rep, p):
+def lexicon_score(words, bonus, text, i, rep, p, ngrams=None):
     """p plus bonus[0] when rep at position i makes it part of a listed word where the original was in none, minus
-    bonus[1] when it breaks every word it was in, clamped to [0, 1], in float32 as bertd computes it
-    (Sources/Tasks/CorrectionLexicon.swift)."""
-    after, before = in_word(words, text[:i] + rep + text[i + 1:], i), in_word(words, text, i)
-    q = torch.tensor(p, dtype=torch.float32)
-    if after != before:
-        q = q + torch.tensor(bonus[0], dtype=torch.float32) if after else q - torch.tensor(bonus[1], dtype=torch.float32)
-    return float(q.clamp(0.0, 1.0))
+    bonus[1] when it breaks every word it was in (no word list: words None), plus the n-gram model's adjustment
+    (CharNgrams.adjustment) when given, clamped to [0, 1], in float32 as bertd computes it
+    (Sources/Tasks/CorrectionLexicon.swift, CorrectionNgrams.swift)."""
+    q = np.float32(p)
+    if words:
+        after, before = in_word(words, text[:i] + rep + text[i + 1:], i), in_word(words, text, i)
+        if after != before:
+            q = q + np.float32(bonus[0]) if after else q - np.float32(bonus[1])
+    if ngrams is not None:
+        q = q + np.float32(ngrams.adjustment(text, i, rep))
+    return float(min(np.float32(1.0), max(np.float32(0.0), q)))
+
+
+NGRAM_MAGIC, NGRAM_VERSION = b"BNGR", 1
+TEXT_START, TEXT_END = "\x02", "\x03"  # the n-gram model's text boundaries
+
+
+def fingerprint(gram):
+    """32-bit FNV-1a over the code points of an n-gram: the key the n-gram file stores instead of the string."""
+    h = 0x811C9DC5
+    for ch in gram:
+        h = ((h ^ ord(ch)) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+class CharNgrams:
+    """A character n-gram model with stupid backoff (candidates.json "ngrams", "ngram_weight", "ngram_cap"), as
+    bertd reads and scores it (Sources/Tasks/CorrectionNgrams.swift). File: b"BNGR", u32 version 1, u32 order,
+    f64 backoff factor, u64 number of characters counted, then per order 1..order a u32 n, n sorted u32
+    fingerprints and their n counts (u32 for single characters, u16 clamped at 65535 above); little-endian."""
+
+    def __init__(self, path, weight, cap):
+        import struct
+        data = open(path, "rb").read()
+        if data[:4] != NGRAM_MAGIC:
+            raise ValueError(f"{path}: not an n-gram file")
+        version, self.order, self.backoff, self.total = struct.unpack_from("<IIdQ", data, 4)
+        if version != NGRAM_VERSION:
+            raise ValueError(f"{path}: version {version}")
+        at, self.tables = 28, [None]
+        for n in range(1, self.order + 1):
+            (count,) = struct.unpack_from("<I", data, at)
+            at += 4
+            keys = np.frombuffer(data, dtype="<u4", count=count, offset=at)
+            at += 4 * count
+            width = "<u4" if n == 1 else "<u2"
+            values = np.frombuffer(data, dtype=width, count=count, offset=at)
+            at += values.itemsize * count
+            self.tables.append(dict(zip(keys.tolist(), values.tolist())))
+        self.weight, self.cap = weight, cap
+
+    @staticmethod
+    def write(path, counts, order, backoff=0.4):
+        """counts[n]: Counter of n-grams (n = 1..order) over texts framed by TEXT_START / TEXT_END."""
+        import struct
+        with open(path, "wb") as f:
+            f.write(NGRAM_MAGIC + struct.pack("<IIdQ", NGRAM_VERSION, order, backoff, sum(counts[1].values())))
+            for n in range(1, order + 1):
+                merged = {}
+                for gram, c in counts[n].items():
+                    key = fingerprint(gram)
+                    merged[key] = merged.get(key, 0) + c  # a fingerprint shared by two n-grams counts both
+                keys = np.array(sorted(merged), dtype="<u4")
+                limit = 0xFFFFFFFF if n == 1 else 0xFFFF
+                values = np.array([min(merged[k], limit) for k in keys.tolist()], dtype="<u4" if n == 1 else "<u2")
+                f.write(struct.pack("<I", len(keys)) + keys.tobytes() + values.tobytes())
+
+    def count(self, gram):
+        return self.tables[len(gram)].get(fingerprint(gram), 0)
+
+    def log_score(self, framed, k):
+        """Stupid-backoff log score of framed[k] after up to order-1 characters."""
+        penalty = 0.0
+        for n in range(self.order, 1, -1):
+            if k - n + 1 < 0:
+                continue
+            gram = framed[k - n + 1:k + 1]
+            hit, history = self.count(gram), self.count(gram[:-1])
+            if hit and history:
+                return penalty + math.log(hit / history)
+            penalty += math.log(self.backoff)
+        return penalty + math.log((self.count(framed[k]) + 0.5) / self.total)
+
+    def delta(self, text, i, rep):
+        """How much more likely the text reads with rep at position i: the change of the log scores of the
+        characters whose n-grams hold position i."""
+        before = TEXT_START + text + TEXT_END
+        after = before[:i + 1] + rep + before[i + 2:]
+        j = i + 1
+        return sum(self.log_score(after, k) - self.log_score(before, k)
+                   for k in range(j, min(j + self.order, len(before))))
+
+    def adjustment(self, text, i, rep):
+        """weight x delta, clamped to [-cap, cap]."""
+        return max(-self.cap, min(self.cap, self.weight * self.delta(text, i, rep)))
 
 
 def candidate_table(cands, vocab):
@@ -98,24 +205,30 @@ def candidate_table(cands, vocab):
     return t
 
 
-def candidate_logits(model, input_ids, attention_mask, table, candidates_of=None):
+def candidate_logits(model, input_ids, attention_mask, table, candidates_of=None, dense=None):
     """Logits restricted to each position's candidate set: (B, T, K), padding at -inf; and the (B, T, K) ids.
-    candidates_of: the ids whose candidate sets to use (default input_ids; training hides some behind [MASK])."""
+    candidates_of: the ids whose candidate sets to use (default input_ids; training hides some behind [MASK]).
+    dense (default: on a GPU): score the whole vocabulary, then pick the candidates' columns; the same numbers.
+    On a GPU that one product is far faster than gathering decoder rows, whose backward adds the padding
+    entries (~80% of the table) into one row one after another; on a CPU the gather is the cheaper."""
     out = model.electra(input_ids=input_ids, attention_mask=attention_mask)
     h = model.generator_predictions(out[0])  # (B, T, E)
     cand = table[input_ids if candidates_of is None else candidates_of]  # (B, T, K)
     safe = cand.clamp(min=0)
-    W = model.generator_lm_head.weight[safe]  # (B, T, K, E)
-    b = model.generator_lm_head.bias[safe]
-    logits = torch.einsum("bte,btke->btk", h, W) + b
+    decoder = model.generator_lm_head
+    if h.is_cuda if dense is None else dense:
+        logits = (h @ decoder.weight.T + decoder.bias).gather(-1, safe)  # (B, T, V) -> (B, T, K)
+    else:
+        logits = torch.einsum("bte,btke->btk", h, decoder.weight[safe]) + decoder.bias[safe]  # rows (B, T, K, E)
     logits = logits.masked_fill(cand < 0, float("-inf"))
     return logits, cand
 
 
 class TransformersCSC:
     def __init__(self, model_dir, threads=2, batch=32, max_len=512, model=None, tok=None, table=None,
-                 lexicon=None):
-        """lexicon: (words, (bonus, penalty)) to move the scores by (default: the model folder's, if it names one)."""
+                 lexicon=None, ngrams=False, rerank=None):
+        """lexicon: (words, (bonus, penalty)) to move the scores by, ngrams: a CharNgrams or None, rerank: how many
+        of a position's most probable candidates those priors choose among (defaults: the model folder's)."""
         from transformers import BertTokenizerFast, ElectraForMaskedLM
         torch.set_num_threads(threads)
         self.tok = tok or BertTokenizerFast.from_pretrained(model_dir)
@@ -126,6 +239,8 @@ class TransformersCSC:
             table = candidate_table(c["candidates"], self.tok.get_vocab())
         self.table = table
         self.words, self.bonus = lexicon if lexicon is not None else load_lexicon(model_dir)
+        self.ngrams = ngrams if ngrams is not False else load_ngrams(model_dir)
+        self.rerank = rerank if rerank is not None else load_rerank(model_dir)
         self.inv = {i: t for t, i in self.tok.get_vocab().items()}
         self.batch, self.max_len = batch, max_len
 
@@ -135,21 +250,31 @@ class TransformersCSC:
             with torch.no_grad():
                 logits, cand = candidate_logits(self.model, enc["input_ids"], enc["attention_mask"], self.table)
                 prob = torch.softmax(logits, -1)
-                p, j = prob.max(-1)
-                best = cand.gather(-1, j.unsqueeze(-1)).squeeze(-1)
+                p, j = prob.topk(min(self.rerank, prob.shape[-1]), -1)
+                best = cand.gather(-1, j)
+            priors = bool(self.words) or self.ngrams is not None
             for r, i in enumerate(idx):
                 text, edits = texts[i], []
                 for t, (a, b) in enumerate(offs[r]):
                     if b - a != 1 or not is_cjk(text[a]):
                         continue
-                    bi = int(best[r, t])
-                    if bi != int(enc["input_ids"][r, t]):
-                        rep = self.inv[bi]
-                        if len(rep) == 1 and rep != text[a]:
-                            score = float(p[r, t])
-                            if self.words:
-                                score = lexicon_score(self.words, self.bonus, text, a, rep, score)
-                            edits.append((a, text[a], rep, score))
+                    choice, top = None, -1.0  # the priors pick among the most probable; the original is unmoved
+                    for k in range(best.shape[-1]):
+                        bi, score = int(best[r, t, k]), float(p[r, t, k])
+                        if bi < 0:
+                            break
+                        if bi == int(enc["input_ids"][r, t]):
+                            rep = None
+                        else:
+                            rep = self.inv[bi]
+                            if len(rep) != 1 or not is_cjk(rep) or rep == text[a]:
+                                continue
+                            if priors:
+                                score = lexicon_score(self.words, self.bonus, text, a, rep, score, self.ngrams)
+                        if score > top:
+                            choice, top = rep, score
+                    if choice is not None:
+                        edits.append((a, text[a], choice, top))
                 out[i] = edits
         return out
 
@@ -285,7 +410,7 @@ def score(raw, threshold, max_edits=0, skip_de=False, predict=None, rounds=1, la
 
 def sweep(raw, thresholds=None, caps=(0, 1, 2, 3)):
     """Grid over threshold and per-sentence edit cap; objective = mean sentence correction F1 over the sets."""
-    thresholds = thresholds or [round(0.3 + 0.05 * i, 2) for i in range(14)]
+    thresholds = thresholds or [round(0.3 + 0.05 * i, 2) for i in range(14)] + [0.97, 0.99]
     table = []
     for cap in caps:
         for th in thresholds:
@@ -301,7 +426,7 @@ def sweep_later(raw, predict, threshold, max_edits, thresholds=None):
     correction F1, later threshold, results)], best first. The model runs once more, on the texts round 1
     held back a proposal in that reaches the lowest threshold of the grid; each row keeps the second round of
     the texts whose held-back proposal reaches its own later threshold, as bertd would run them."""
-    thresholds = thresholds or [round(0.5 + 0.05 * i, 2) for i in range(10)]
+    thresholds = thresholds or [round(0.5 + 0.05 * i, 2) for i in range(10)] + [0.97, 0.99]
     firsts, helds, seconds = {}, {}, {}
     for name, (rows, edits, _) in raw.items():
         firsts[name], helds[name] = first_round([r["original_text"] for r in rows], edits, threshold, max_edits)

@@ -5,7 +5,9 @@ import JSON
 /// (format "bertd-csc-candidates-1", written by the training helper's train_csc.py):
 /// `{"candidates": {"天": "夫大", ...}, "threshold": 0.5, "max_edits": 0, "max_rounds": 1, "later_threshold": 0.9}`
 /// (all but "candidates" optional; `"words": "words.txt", "word_bonus": 0.3, "word_penalty": 0.1` add a
-/// `CorrectionLexicon` read from that file next to it, one word per line; the penalty defaults to the bonus).
+/// `CorrectionLexicon` read from that file next to it, one word per line; the penalty defaults to the bonus;
+/// `"ngrams": "ngrams.bin", "ngram_weight": 0.05, "ngram_cap": 0.4` a `CorrectionNgrams`; `"rerank": 3` lets those
+/// priors choose among a position's three most probable candidates).
 /// A position holding a character may only become one of its candidates; the softmax runs over the candidate set.
 public struct CorrectionCandidates: Sendable, Equatable {
     /// For each character, the other characters it may be corrected to (the character itself is always a
@@ -21,16 +23,38 @@ public struct CorrectionCandidates: Sendable, Equatable {
     public var laterThreshold: Float?
     /// The word list that moves the scores, when the file names one.
     public var lexicon: CorrectionLexicon?
+    /// The character n-gram model that moves the scores, when the file names one.
+    public var ngrams: CorrectionNgrams?
+    /// How many of a position's most probable candidates the priors choose among (1: the argmax alone).
+    public var rerank: Int
 
     /// Confusion sets given directly.
     public init(candidates: [String: String], threshold: Float? = nil, maxEdits: Int? = nil, maxRounds: Int? = nil,
-                laterThreshold: Float? = nil, lexicon: CorrectionLexicon? = nil) {
+                laterThreshold: Float? = nil, lexicon: CorrectionLexicon? = nil, ngrams: CorrectionNgrams? = nil,
+                rerank: Int = 1) {
         self.candidates = candidates
         self.threshold = threshold
         self.maxEdits = maxEdits
         self.maxRounds = maxRounds
         self.laterThreshold = laterThreshold
         self.lexicon = lexicon
+        self.ngrams = ngrams
+        self.rerank = max(1, rerank)
+    }
+
+    /// Whether a word list or an n-gram model moves the scores.
+    var hasPriors: Bool { lexicon != nil || ngrams != nil }
+
+    /// The most the priors can add to a score.
+    var largestRise: Float { max(0, lexicon?.bonus ?? 0) + Float(ngrams?.cap ?? 0) }
+
+    /// A replacement's score moved by the word list, then the n-gram model, clamped to 0...1 (unchanged without
+    /// them).
+    func adjusted(_ score: Float, _ scalars: [Unicode.Scalar], at position: Int, replacement: Unicode.Scalar) -> Float {
+        guard hasPriors else { return score }
+        var moved = lexicon?.moved(score, scalars, at: position, replacement: replacement) ?? score
+        if let ngrams { moved += ngrams.adjustment(scalars, at: position, replacement: replacement) }
+        return min(1, max(0, moved))
     }
 
     /// Reads `candidates.json`.
@@ -71,10 +95,24 @@ public struct CorrectionCandidates: Sendable, Equatable {
             }
             lexicon = CorrectionLexicon(words: words, bonus: Float(bonus), penalty: penalty)
         }
+        var ngrams: CorrectionNgrams?
+        if let ngramsFile = json["ngrams"]?.stringValue {
+            guard let weight = json["ngram_weight"]?.doubleValue, let cap = json["ngram_cap"]?.doubleValue,
+                  weight >= 0, cap >= 0
+            else {
+                throw TaskError.invalidOption(
+                    "\(url.lastPathComponent): \"ngrams\" needs non-negative numbers \"ngram_weight\" and \"ngram_cap\"")
+            }
+            ngrams = try CorrectionNgrams(contentsOf: url.deletingLastPathComponent().appendingPathComponent(ngramsFile),
+                                          weight: weight, cap: cap)
+        }
+        let rerank = json["rerank"]?.intValue ?? 1
+        guard rerank >= 1 else { throw TaskError.invalidOption("\(url.lastPathComponent): rerank \(rerank) must be at least 1") }
         return CorrectionCandidates(
             candidates: candidates, threshold: json["threshold"]?.doubleValue.map(Float.init),
             maxEdits: json["max_edits"]?.intValue, maxRounds: json["max_rounds"]?.intValue,
-            laterThreshold: json["later_threshold"]?.doubleValue.map(Float.init), lexicon: lexicon)
+            laterThreshold: json["later_threshold"]?.doubleValue.map(Float.init), lexicon: lexicon, ngrams: ngrams,
+            rerank: rerank)
     }
 
     /// `directory/candidates.json` when the model directory has one, else nil.

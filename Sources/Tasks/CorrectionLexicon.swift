@@ -26,9 +26,13 @@ public struct CorrectionLexicon: Sendable, Equatable {
     /// listed word, minus `penalty` when it leaves it in none where the original was in one; clamped to 0...1.
     public func adjusted(_ score: Float, _ scalars: [Unicode.Scalar], at position: Int,
                          replacement: Unicode.Scalar) -> Float {
+        min(1, max(0, moved(score, scalars, at: position, replacement: replacement)))
+    }
+
+    /// `adjusted` before the clamp, for priors that add up.
+    func moved(_ score: Float, _ scalars: [Unicode.Scalar], at position: Int, replacement: Unicode.Scalar) -> Float {
         let after = inWord(scalars, at: position, replacement: replacement), before = inWord(scalars, at: position)
-        let moved = after == before ? score : after ? score + bonus : score - penalty
-        return min(1, max(0, moved))
+        return after == before ? score : after ? score + bonus : score - penalty
     }
 
     /// Whether some listed word of 2-4 characters covers `position`, with `replacement` there when given (only

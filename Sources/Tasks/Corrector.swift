@@ -224,14 +224,9 @@ public struct Corrector: Sendable {
                 let rowSites = sites[start + offset], rowPools = pools?[start + offset]
                 let scored = try scores(output, pools: rowPools, rows: rowSites.count)
                 for (row, site) in rowSites.enumerated() {
-                    let scalars = texts[site.text].scalars
-                    guard var proposal = decode(scored[row], pool: rowPools?[row], site: site,
-                                                original: scalars[site.scalar])
+                    guard let proposal = decode(scored[row], pool: rowPools?[row], site: site,
+                                                scalars: texts[site.text].scalars)
                     else { continue }
-                    if let lexicon = candidates?.lexicon {
-                        proposal.score = lexicon.adjusted(proposal.score, scalars, at: site.scalar,
-                                                          replacement: proposal.replacement)
-                    }
                     proposals[site.text].append(proposal)
                 }
             }
@@ -262,17 +257,37 @@ public struct Corrector: Sendable {
         return (0..<rows).map { row(logits, $0, width: width) }
     }
 
-    /// The argmax of the softmax over the site's pool (the original first) or, without confusion sets, over the
-    /// whole vocabulary; a proposal when it is another CJK ideograph.
-    private func decode(_ logits: ArraySlice<Float>, pool: [Int32]?, site: Site, original: Unicode.Scalar) -> Proposal? {
+    /// The best of the softmax over the site's pool (the original first) or, without confusion sets, over the
+    /// whole vocabulary: the argmax, or with priors (word list, n-grams) the highest moved score among the
+    /// `rerank` most probable (the original keeps its probability); a proposal when it is another CJK ideograph.
+    private func decode(_ logits: ArraySlice<Float>, pool: [Int32]?, site: Site, scalars: [Unicode.Scalar]) -> Proposal? {
         let probabilities = softmax(logits)
-        let index = argmax(probabilities)
-        let best = pool.map { Int($0[index]) } ?? index
-        guard best != site.originalId else { return nil }
-        let scalars = tokenizer.vocabulary.token(for: Int32(best)).unicodeScalars
-        guard scalars.count == 1, let replacement = scalars.first, isCJKIdeograph(replacement), replacement != original
-        else { return nil }
-        return Proposal(scalar: site.scalar, replacement: replacement, score: probabilities[index],
+        let original = scalars[site.scalar]
+        let considered = candidates.map { $0.hasPriors ? $0.rerank : 1 } ?? 1
+        let ranked = considered == 1 ? [argmax(probabilities)] : mostProbable(probabilities, count: considered)
+        var best: (replacement: Unicode.Scalar?, score: Float)?
+        let largestRise = candidates?.largestRise ?? 0
+        for index in ranked {
+            // Ranked by probability: once even the largest rise cannot lift one past the best, none can.
+            if let best, probabilities[index] + largestRise + 1e-6 <= best.score { break }
+            let id = pool.map { Int($0[index]) } ?? index
+            var choice: (replacement: Unicode.Scalar?, score: Float) = (nil, probabilities[index])
+            if id != site.originalId {
+                let token = tokenizer.vocabulary.token(for: Int32(id)).unicodeScalars
+                guard token.count == 1, let replacement = token.first, isCJKIdeograph(replacement), replacement != original
+                else { continue }
+                choice = (replacement, candidates?.adjusted(choice.score, scalars, at: site.scalar,
+                                                            replacement: replacement) ?? choice.score)
+            }
+            if best == nil || choice.score > best!.score { best = choice }
+        }
+        guard let best, let replacement = best.replacement else { return nil }
+        return Proposal(scalar: site.scalar, replacement: replacement, score: best.score,
                         originalScore: probabilities[pool == nil ? site.originalId : 0], sentence: site.sentence)
+    }
+
+    /// Indices of the `count` largest probabilities, largest first (ties: the lower index first).
+    private func mostProbable(_ probabilities: [Float], count: Int) -> [Int] {
+        Array(probabilities.indices.sorted { (probabilities[$0], $1) > (probabilities[$1], $0) }.prefix(count))
     }
 }

