@@ -23,7 +23,6 @@ sys.path.insert(0, os.path.join(common.REPO, "Benchmarks", "quality"))
 import csc_eval  # noqa: E402
 
 JIEBA_SDIST = os.environ.get("JIEBA_SDIST", "/tmp/wheels/jieba-0.42.1.tar.gz")
-TIE = 0.001  # settings scoring within this of the best count as tied
 
 
 def jieba_words(vocab, min_count):
@@ -61,9 +60,7 @@ def main():
         print(f"word_bonus / word_penalty {bonus[0]} / {bonus[1]}: {decoding.summary()}", flush=True)
         rows.append((bonus, decoding))
 
-    # the lightest nudge within TIE of the best: the safer bet on text unlike SIGHAN's
-    top = max(d.objective for _, d in rows)
-    bonus, chosen = min(((b, d) for b, d in rows if d.objective >= top - TIE), key=lambda row: sum(row[0]))
+    bonus, chosen = csc_eval.lightest(rows, sum)
     for key in ("words", "word_bonus", "word_penalty"):
         cjson.pop(key, None)
     if any(bonus):
@@ -77,9 +74,7 @@ def main():
     elif os.path.exists(os.path.join(a.model, "words.txt")):
         os.remove(os.path.join(a.model, "words.txt"))
     chosen.write(path, cjson)
-    print(f"chose word_bonus {bonus[0]}, word_penalty {bonus[1]}: threshold {chosen.threshold}, max_edits "
-          f"{chosen.max_edits}, max_rounds {chosen.rounds}, later_threshold {chosen.later}: mean sent cor F1 "
-          f"{chosen.objective:.4f}", flush=True)
+    print(f"chose word_bonus {bonus[0]}, word_penalty {bonus[1]}: {chosen.settings()}", flush=True)
     chosen.print_results()
 
 

@@ -24,9 +24,6 @@ import train_csc
 sys.path.insert(0, os.path.join(common.REPO, "Benchmarks", "quality"))
 import csc_eval  # noqa: E402
 
-TIE = 0.001  # settings scoring within this of the best count as tied
-
-
 def count_ngrams(sentences, order):
     counts = [None] + [collections.Counter() for _ in range(order)]
     for s in sentences:
@@ -68,9 +65,7 @@ def main():
         print(f"ngram_weight / ngram_cap / rerank {weight} / {cap} / {rerank}: {decoding.summary()}", flush=True)
         rows.append(((weight, cap, rerank), decoding))
 
-    top = max(d.objective for _, d in rows)  # the lightest setting within TIE of the best
-    (weight, cap, rerank), chosen = min(((s, d) for s, d in rows if d.objective >= top - TIE),
-                                        key=lambda row: (row[0][0] * row[0][1], row[0][2]))
+    (weight, cap, rerank), chosen = csc_eval.lightest(rows, lambda s: (s[0] * s[1], s[2]))
     for key in ("ngrams", "ngram_weight", "ngram_cap", "rerank"):
         cjson.pop(key, None)
     if weight:
@@ -82,9 +77,7 @@ def main():
     else:
         os.remove(path)
     chosen.write(cpath, cjson)
-    print(f"chose ngram_weight {weight}, ngram_cap {cap}, rerank {rerank}: threshold {chosen.threshold}, max_edits "
-          f"{chosen.max_edits}, max_rounds {chosen.rounds}, later_threshold {chosen.later}: mean sent cor F1 "
-          f"{chosen.objective:.4f}", flush=True)
+    print(f"chose ngram_weight {weight}, ngram_cap {cap}, rerank {rerank}: {chosen.settings()}", flush=True)
     chosen.print_results()
 
 
