@@ -78,14 +78,23 @@ public struct CorrectionNgrams: Sendable, Equatable {
         guard backoff > 0, backoff < 1, total > 0 else {
             throw TaskError.invalidOption("\(name): backoff \(backoff) or total \(total) out of range")
         }
+        // `entries` little-endian integers of `width` bytes from `at` on (the bounds checked by the caller).
+        func integers(_ entries: Int, width: Int) -> [UInt32] {
+            let start = at
+            at += entries * width
+            return (0..<entries).map { entry in
+                let base = start + entry * width
+                return (0..<width).reversed().reduce(0 as UInt32) { $0 << 8 | UInt32(bytes[base + $1]) }
+            }
+        }
         var keys: [[UInt32]] = [], counts: [[UInt32]] = []
         for n in 1...order {
             let entries = Int(try read(4)), width = n == 1 ? 4 : 2
             guard at + entries * (4 + width) <= bytes.count else {
                 throw TaskError.invalidOption("\(name): truncated n-gram file")
             }
-            keys.append(try (0..<entries).map { _ in UInt32(try read(4)) })
-            counts.append(try (0..<entries).map { _ in UInt32(try read(width)) })
+            keys.append(integers(entries, width: 4))
+            counts.append(integers(entries, width: width))
             guard zip(keys[n - 1], keys[n - 1].dropFirst()).allSatisfy({ $0 < $1 }) else {
                 throw TaskError.invalidOption("\(name): \(n)-gram fingerprints not ascending")
             }
