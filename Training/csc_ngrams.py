@@ -66,15 +66,13 @@ def main():
         rows.append(((weight, cap, rerank), decoding))
 
     (weight, cap, rerank), chosen = csc_eval.lightest(rows, lambda s: (s[0] * s[1], s[2]))
-    for key in ("ngrams", "ngram_weight", "ngram_cap", "rerank"):
-        cjson.pop(key, None)
-    if weight:
-        cjson.update(ngrams="ngrams.bin", ngram_weight=weight, ngram_cap=cap, rerank=rerank)
-        cjson["doc"] = cjson["doc"].split(" N-grams:")[0] + (
-            " N-grams: a replacement's score also moves by ngram_weight x the change of the character n-gram "
-            "model's stupid-backoff log score (`ngrams`) of the characters around it, clamped to +-ngram_cap; "
-            "the priors choose among a position's `rerank` most probable candidates.")
-    else:
+    csc_eval.set_prior(
+        cjson, ("ngrams", "ngram_weight", "ngram_cap", "rerank"),
+        weight and dict(ngrams="ngrams.bin", ngram_weight=weight, ngram_cap=cap, rerank=rerank), "N-grams:",
+        "N-grams: a replacement's score also moves by ngram_weight x the change of the character n-gram model's "
+        "stupid-backoff log score (`ngrams`) of the characters around it, clamped to +-ngram_cap; the priors choose "
+        "among a position's `rerank` most probable candidates.")
+    if not weight:
         os.remove(path)
     chosen.write(cpath, cjson)
     print(f"chose ngram_weight {weight}, ngram_cap {cap}, rerank {rerank}: {chosen.settings()}", flush=True)

@@ -374,6 +374,18 @@ def collate(exs, table, err_weight, mask_id=-1):
     return ids, att, gidx, w, candidates_of
 
 
+def training_examples(tok, vocab, src, extra_clean, max_len):
+    """The confusion sources as vocabulary ids, the encoded SIGHAN training pairs and the encoded clean sentences."""
+    src_ids = {k: {vocab[a]: [vocab[b] for b in sorted(bs)] for a, bs in m.items()} for k, m in src.items()}
+    real = []
+    for name in ("train13", "train14", "train15"):
+        for r in common.read_sighan(name):
+            if len(r["original_text"]) == len(r["correct_text"]):
+                real.append(encode_pair(tok, vocab, r["original_text"], r["correct_text"], max_len))
+    clean = [encode_pair(tok, vocab, s, s, max_len) for s in clean_sentences(extra_clean)]
+    return src_ids, real, clean
+
+
 class SyntheticBatches(torch.utils.data.IterableDataset):
     """Endless collated training batches for a DataLoader with workers: each worker draws its own epochs of
     synthetic errors (seeded by --seed and the worker's number)."""
@@ -464,14 +476,7 @@ def main():
                     tot += 1
                     cov += t in cands.get(s, ())
         print(f"gold coverage {name}: {cov}/{tot} = {cov / max(tot, 1):.3f}", flush=True)
-    src_ids = {k: {vocab[a]: [vocab[b] for b in sorted(bs)] for a, bs in m.items()} for k, m in src.items()}
-
-    real = []
-    for name in ("train13", "train14", "train15"):
-        for r in common.read_sighan(name):
-            if len(r["original_text"]) == len(r["correct_text"]):
-                real.append(encode_pair(tok, vocab, r["original_text"], r["correct_text"], a.max_len))
-    clean = [encode_pair(tok, vocab, s, s, a.max_len) for s in clean_sentences(a.extra_clean)]
+    src_ids, real, clean = training_examples(tok, vocab, src, a.extra_clean, a.max_len)
     print(f"real pairs {len(real)}, clean sentences {len(clean)}", flush=True)
     learner = (LearnerErrors(src_ids, clean, [(e.ids, e.tgt) for e in real])
                if a.error_model == "learner" else None)

@@ -51,34 +51,54 @@ def load_candidates(path):
     return d
 
 
+def folder_candidates(model_dir):
+    """The model folder's candidates.json, or {} without one."""
+    path = os.path.join(model_dir, "candidates.json") if model_dir else ""
+    return load_candidates(path) if os.path.exists(path) else {}
+
+
+def load_prior(model_dir, kind, key, prefix):
+    """The prior `kind` (CharNgrams, Channel) that candidates.json names under `key`, with its PREFIX_weight and
+    PREFIX_cap, or None."""
+    c = folder_candidates(model_dir)
+    if key not in c:
+        return None
+    return kind(os.path.join(model_dir, c[key]), float(c[f"{prefix}_weight"]), float(c[f"{prefix}_cap"]))
+
+
 def load_ngrams(model_dir):
     """The CharNgrams candidates.json names ("ngrams", "ngram_weight", "ngram_cap"), or None."""
-    path = os.path.join(model_dir, "candidates.json") if model_dir else ""
-    if not os.path.exists(path):
-        return None
-    c = load_candidates(path)
-    if "ngrams" not in c:
-        return None
-    return CharNgrams(os.path.join(model_dir, c["ngrams"]), float(c["ngram_weight"]), float(c["ngram_cap"]))
+    return load_prior(model_dir, CharNgrams, "ngrams", "ngram")
+
+
+def load_channel(model_dir):
+    """The Channel candidates.json names ("channel", "channel_weight", "channel_cap"), or None."""
+    return load_prior(model_dir, Channel, "channel", "channel")
 
 
 def load_rerank(model_dir):
     """candidates.json's "rerank": how many of a position's most probable candidates the priors may choose among."""
-    path = os.path.join(model_dir, "candidates.json") if model_dir else ""
-    return int(load_candidates(path).get("rerank", 1)) if os.path.exists(path) else 1
+    return int(folder_candidates(model_dir).get("rerank", 1))
 
 
 def load_lexicon(model_dir):
     """(words, (bonus, penalty)) from candidates.json's "words" file, "word_bonus" and "word_penalty" (default: the
     bonus), or (None, (0.0, 0.0)) without them."""
-    path = os.path.join(model_dir, "candidates.json") if model_dir else ""
-    if not os.path.exists(path):
-        return None, (0.0, 0.0)
-    c = load_candidates(path)
+    c = folder_candidates(model_dir)
     if "words" not in c:
         return None, (0.0, 0.0)
     with open(os.path.join(model_dir, c["words"]), encoding="utf-8") as f:
         return set(f.read().split()), (float(c["word_bonus"]), float(c.get("word_penalty", c["word_bonus"])))
+
+
+def set_prior(cjson, keys, values, marker, doc):
+    """Writes a prior's keys into candidates.json's dict (values: {key: value}, or None to drop them) and its
+    sentence of "doc" (starting with `marker`, replacing an earlier one)."""
+    for key in keys:
+        cjson.pop(key, None)
+    if values:
+        cjson.update(values)
+        cjson["doc"] = cjson["doc"].split(" " + marker)[0] + " " + doc
 
 
 def in_word(words, text, i):
@@ -90,11 +110,11 @@ def in_word(words, text, i):
     return False
 
 
-def lexicon_score(words, bonus, text, i, rep, p, ngrams=None):
+def lexicon_score(words, bonus, text, i, rep, p, ngrams=None, channel=None):
     """p plus bonus[0] when rep at position i makes it part of a listed word where the original was in none, minus
-    bonus[1] when it breaks every word it was in (no word list: words None), plus the n-gram model's adjustment
-    (CharNgrams.adjustment) when given, clamped to [0, 1], in float32 as bertd computes it
-    (Sources/Tasks/CorrectionLexicon.swift, CorrectionNgrams.swift)."""
+    bonus[1] when it breaks every word it was in (no word list: words None), plus the n-gram model's and the
+    error channel's adjustments (CharNgrams, Channel) when given, clamped to [0, 1], in float32 as bertd computes
+    it (Sources/Tasks/CorrectionLexicon.swift, CorrectionNgrams.swift, CorrectionChannel.swift)."""
     q = np.float32(p)
     if words:
         after, before = in_word(words, text[:i] + rep + text[i + 1:], i), in_word(words, text, i)
@@ -102,7 +122,35 @@ def lexicon_score(words, bonus, text, i, rep, p, ngrams=None):
             q = q + np.float32(bonus[0]) if after else q - np.float32(bonus[1])
     if ngrams is not None:
         q = q + np.float32(ngrams.adjustment(text, i, rep))
+    if channel is not None:
+        q = q + np.float32(channel.adjustment(text[i], rep))
     return float(min(np.float32(1.0), max(np.float32(0.0), q)))
+
+
+class Channel:
+    """How learners miswrite characters (candidates.json "channel", "channel_weight", "channel_cap"), as bertd
+    reads and scores it (Sources/Tasks/CorrectionChannel.swift). channel.json: "weights" (the chance that a
+    learner miswrites a character; "unseen_weight" for the others) and "confusions" (for a miswritten character,
+    the chance of each wrong one), from the SIGHAN training pairs (train_csc.LearnerErrors)."""
+
+    def __init__(self, path, weight, cap):
+        with open(path, encoding="utf-8") as f:
+            c = json.load(f)
+        self.weights, self.unseen, self.floor = c["weights"], float(c["unseen_weight"]), float(c["floor"])
+        self.confusions = c["confusions"]
+        self.weight, self.cap = weight, cap
+
+    def miswritten(self, ch):
+        return float(self.weights.get(ch, self.unseen))
+
+    def log_ratio(self, original, rep):
+        """ln of how much likelier "the writer meant rep and wrote original" is than "meant original"."""
+        wrote = self.miswritten(rep) * float(self.confusions.get(rep, {}).get(original, 0.0)) + self.floor
+        return math.log(wrote / max(self.floor, 1.0 - self.miswritten(original)))
+
+    def adjustment(self, original, rep):
+        """weight x log_ratio, clamped to [-cap, cap]."""
+        return max(-self.cap, min(self.cap, self.weight * self.log_ratio(original, rep)))
 
 
 NGRAM_MAGIC, NGRAM_VERSION = b"BNGR", 1
@@ -229,9 +277,10 @@ def candidate_logits(model, input_ids, attention_mask, table, candidates_of=None
 
 class TransformersCSC:
     def __init__(self, model_dir, threads=2, batch=32, max_len=512, model=None, tok=None, table=None,
-                 lexicon=None, ngrams=False, rerank=None):
-        """lexicon: (words, (bonus, penalty)) to move the scores by, ngrams: a CharNgrams or None, rerank: how many
-        of a position's most probable candidates those priors choose among (defaults: the model folder's)."""
+                 lexicon=None, ngrams=False, rerank=None, channel=False):
+        """lexicon: (words, (bonus, penalty)) to move the scores by, ngrams: a CharNgrams or None, channel: a Channel
+        or None, rerank: how many of a position's most probable candidates those priors choose among (defaults:
+        the model folder's)."""
         from transformers import BertTokenizerFast, ElectraForMaskedLM
         torch.set_num_threads(threads)
         self.tok = tok or BertTokenizerFast.from_pretrained(model_dir)
@@ -243,6 +292,7 @@ class TransformersCSC:
         self.table = table
         self.words, self.bonus = lexicon if lexicon is not None else load_lexicon(model_dir)
         self.ngrams = ngrams if ngrams is not False else load_ngrams(model_dir)
+        self.channel = channel if channel is not False else load_channel(model_dir)
         self.rerank = rerank if rerank is not None else load_rerank(model_dir)
         self.inv = {i: t for t, i in self.tok.get_vocab().items()}
         self.batch, self.max_len = batch, max_len
@@ -255,7 +305,7 @@ class TransformersCSC:
                 prob = torch.softmax(logits, -1)
                 p, j = prob.topk(min(self.rerank, prob.shape[-1]), -1)
                 best = cand.gather(-1, j)
-            priors = bool(self.words) or self.ngrams is not None
+            priors = bool(self.words) or self.ngrams is not None or self.channel is not None
             for r, i in enumerate(idx):
                 text, edits = texts[i], []
                 for t, (a, b) in enumerate(offs[r]):
@@ -273,7 +323,8 @@ class TransformersCSC:
                             if len(rep) != 1 or not is_cjk(rep) or rep == text[a]:
                                 continue
                             if priors:
-                                score = lexicon_score(self.words, self.bonus, text, a, rep, score, self.ngrams)
+                                score = lexicon_score(self.words, self.bonus, text, a, rep, score, self.ngrams,
+                                                      self.channel)
                         if score > top:
                             choice, top = rep, score
                     if choice is not None:

@@ -7,7 +7,8 @@ import JSON
 /// (all but "candidates" optional; `"words": "words.txt", "word_bonus": 0.3, "word_penalty": 0.1` add a
 /// `CorrectionLexicon` read from that file next to it, one word per line; the penalty defaults to the bonus;
 /// `"ngrams": "ngrams.bin", "ngram_weight": 0.05, "ngram_cap": 0.4` a `CorrectionNgrams`; `"rerank": 3` lets those
-/// priors choose among a position's three most probable candidates).
+/// priors choose among a position's three most probable candidates; `"channel": "channel.json", "channel_weight":
+/// 0.05, "channel_cap": 0.4` a `CorrectionChannel`).
 /// A position holding a character may only become one of its candidates; the softmax runs over the candidate set.
 public struct CorrectionCandidates: Sendable, Equatable {
     /// For each character, the other characters it may be corrected to (the character itself is always a
@@ -25,13 +26,15 @@ public struct CorrectionCandidates: Sendable, Equatable {
     public var lexicon: CorrectionLexicon?
     /// The character n-gram model that moves the scores, when the file names one.
     public var ngrams: CorrectionNgrams?
+    /// The learners' error channel that moves the scores, when the file names one.
+    public var channel: CorrectionChannel?
     /// How many of a position's most probable candidates the priors choose among (1: the argmax alone).
     public var rerank: Int
 
     /// Confusion sets given directly.
     public init(candidates: [String: String], threshold: Float? = nil, maxEdits: Int? = nil, maxRounds: Int? = nil,
                 laterThreshold: Float? = nil, lexicon: CorrectionLexicon? = nil, ngrams: CorrectionNgrams? = nil,
-                rerank: Int = 1) {
+                channel: CorrectionChannel? = nil, rerank: Int = 1) {
         self.candidates = candidates
         self.threshold = threshold
         self.maxEdits = maxEdits
@@ -39,21 +42,29 @@ public struct CorrectionCandidates: Sendable, Equatable {
         self.laterThreshold = laterThreshold
         self.lexicon = lexicon
         self.ngrams = ngrams
+        self.channel = channel
         self.rerank = max(1, rerank)
     }
 
-    /// Whether a word list or an n-gram model moves the scores.
-    var hasPriors: Bool { lexicon != nil || ngrams != nil }
+    /// Whether a word list, an n-gram model or an error channel moves the scores.
+    var hasPriors: Bool { lexicon != nil || ngrams != nil || channel != nil }
 
     /// The most the priors can add to a score.
-    var largestRise: Float { max(0, lexicon?.bonus ?? 0) + Float(ngrams?.cap ?? 0) }
+    var largestRise: Float { max(0, lexicon?.bonus ?? 0) + Float(ngrams?.cap ?? 0) + Float(channel?.cap ?? 0) }
 
-    /// A replacement's score moved by the word list, then the n-gram model, clamped to 0...1 (unchanged without
-    /// them).
-    func adjusted(_ score: Float, _ scalars: [Unicode.Scalar], at position: Int, replacement: Unicode.Scalar) -> Float {
+    /// A replacement's score moved by the word list, the n-gram model, then the error channel, clamped to 0...1
+    /// (unchanged without them); nil when it cannot exceed `beating`: the channel's share (one look-up) plus the
+    /// most the others could add leaves it there, so the costlier word and n-gram look-ups are skipped.
+    func adjusted(_ score: Float, _ scalars: [Unicode.Scalar], at position: Int, replacement: Unicode.Scalar,
+                  beating: Float? = nil) -> Float? {
         guard hasPriors else { return score }
+        let channelShift = channel?.adjustment(original: scalars[position], replacement: replacement) ?? 0
+        if let beating, score + channelShift + max(0, lexicon?.bonus ?? 0) + Float(ngrams?.cap ?? 0) + 1e-6 <= beating {
+            return nil
+        }
         var moved = lexicon?.moved(score, scalars, at: position, replacement: replacement) ?? score
         if let ngrams { moved += ngrams.adjustment(scalars, at: position, replacement: replacement) }
+        if channel != nil { moved += channelShift }
         return min(1, max(0, moved))
     }
 
@@ -95,24 +106,26 @@ public struct CorrectionCandidates: Sendable, Equatable {
             }
             lexicon = CorrectionLexicon(words: words, bonus: Float(bonus), penalty: penalty)
         }
-        var ngrams: CorrectionNgrams?
-        if let ngramsFile = json["ngrams"]?.stringValue {
-            guard let weight = json["ngram_weight"]?.doubleValue, let cap = json["ngram_cap"]?.doubleValue,
+        /// The file named by `key` next to candidates.json with its non-negative PREFIX_weight and PREFIX_cap.
+        func prior<Prior>(_ key: String, _ prefix: String, _ read: (URL, Double, Double) throws -> Prior) throws -> Prior? {
+            guard let file = json[key]?.stringValue else { return nil }
+            guard let weight = json["\(prefix)_weight"]?.doubleValue, let cap = json["\(prefix)_cap"]?.doubleValue,
                   weight >= 0, cap >= 0
             else {
                 throw TaskError.invalidOption(
-                    "\(url.lastPathComponent): \"ngrams\" needs non-negative numbers \"ngram_weight\" and \"ngram_cap\"")
+                    "\(url.lastPathComponent): \"\(key)\" needs non-negative numbers \"\(prefix)_weight\" and \"\(prefix)_cap\"")
             }
-            ngrams = try CorrectionNgrams(contentsOf: url.deletingLastPathComponent().appendingPathComponent(ngramsFile),
-                                          weight: weight, cap: cap)
+            return try read(url.deletingLastPathComponent().appendingPathComponent(file), weight, cap)
         }
+        let ngrams = try prior("ngrams", "ngram") { try CorrectionNgrams(contentsOf: $0, weight: $1, cap: $2) }
+        let channel = try prior("channel", "channel") { try CorrectionChannel(contentsOf: $0, weight: $1, cap: $2) }
         let rerank = json["rerank"]?.intValue ?? 1
         guard rerank >= 1 else { throw TaskError.invalidOption("\(url.lastPathComponent): rerank \(rerank) must be at least 1") }
         return CorrectionCandidates(
             candidates: candidates, threshold: json["threshold"]?.doubleValue.map(Float.init),
             maxEdits: json["max_edits"]?.intValue, maxRounds: json["max_rounds"]?.intValue,
             laterThreshold: json["later_threshold"]?.doubleValue.map(Float.init), lexicon: lexicon, ngrams: ngrams,
-            rerank: rerank)
+            channel: channel, rerank: rerank)
     }
 
     /// `directory/candidates.json` when the model directory has one, else nil.

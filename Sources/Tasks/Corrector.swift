@@ -276,8 +276,14 @@ public struct Corrector: Sendable {
                 let token = tokenizer.vocabulary.token(for: Int32(id)).unicodeScalars
                 guard token.count == 1, let replacement = token.first, isCJKIdeograph(replacement), replacement != original
                 else { continue }
-                choice = (replacement, candidates?.adjusted(choice.score, scalars, at: site.scalar,
-                                                            replacement: replacement) ?? choice.score)
+                if let candidates {
+                    guard let moved = candidates.adjusted(choice.score, scalars, at: site.scalar, replacement: replacement,
+                                                          beating: best?.score)
+                    else { continue }  // cannot win
+                    choice = (replacement, moved)
+                } else {
+                    choice.replacement = replacement
+                }
             }
             if best == nil || choice.score > best!.score { best = choice }
         }
