@@ -258,7 +258,7 @@ public struct Corrector: Sendable {
     }
 
     /// The best of the softmax over the site's pool (the original first) or, without confusion sets, over the
-    /// whole vocabulary: the argmax, or with priors (word list, n-grams) the highest moved score among the
+    /// whole vocabulary: the argmax, or with priors (word list, n-grams, channel) the highest moved score among the
     /// `rerank` most probable (the original keeps its probability); a proposal when it is another CJK ideograph.
     private func decode(_ logits: ArraySlice<Float>, pool: [Int32]?, site: Site, scalars: [Unicode.Scalar]) -> Proposal? {
         let probabilities = softmax(logits)
