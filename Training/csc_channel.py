@@ -66,16 +66,16 @@ def main():
 
     cpath = os.path.join(a.model, "candidates.json")
     cjson = csc_eval.load_candidates(cpath)
-    rows = []
-    for setting in a.settings.split(","):
-        weight, cap = (float(x) for x in setting.split("/"))
-        channel = csc_eval.Channel(path, weight, cap) if weight else None
-        predict = csc_eval.TransformersCSC(a.model, threads=a.threads, channel=channel)
-        decoding = csc_eval.Decoding(csc_eval.evaluate_raw(predict), predict)
-        print(f"channel_weight / channel_cap {weight} / {cap}: {decoding.summary()}", flush=True)
-        rows.append(((weight, cap), decoding))
+    channel = csc_eval.Channel(path, 0.0, 0.0)  # read once; each setting sets its weight and cap
+    predict = csc_eval.TransformersCSC(a.model, threads=a.threads)
 
-    (weight, cap), chosen = csc_eval.lightest(rows, lambda s: s[0] * s[1])
+    def apply(predict, setting):
+        channel.weight, channel.cap = setting
+        predict.channel = channel if channel.weight else None
+
+    (weight, cap), chosen = csc_eval.choose(
+        predict, [tuple(float(x) for x in s.split("/")) for s in a.settings.split(",")], apply,
+        lambda s: f"channel_weight / channel_cap {s[0]} / {s[1]}", lambda s: s[0] * s[1])
     csc_eval.set_prior(
         cjson, ("channel", "channel_weight", "channel_cap"),
         weight and dict(channel="channel.json", channel_weight=weight, channel_cap=cap), "Channel:",
@@ -83,9 +83,7 @@ def main():
         "writer meant it and wrote the original, clamped to +-channel_cap.")
     if not weight:
         os.remove(path)
-    chosen.write(cpath, cjson)
-    print(f"chose channel_weight {weight}, channel_cap {cap}: {chosen.settings()}", flush=True)
-    chosen.print_results()
+    chosen.ship(cpath, cjson, f"channel_weight {weight}, channel_cap {cap}")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ candidates.json.
 
 A replacement that makes its character part of a listed word (2-4 characters) where the original was in none
 gains word_bonus in score; one that leaves it in none where the original was in one loses word_penalty (bertd:
-Sources/Tasks/CorrectionLexicon.swift; the evaluator: Benchmarks/quality/csc_eval.py lexicon_score). The words
+Sources/Tasks/CorrectionLexicon.swift; the evaluator: Benchmarks/quality/csc_eval.py adjusted_score). The words
 are jieba 0.42.1's dictionary (PyPI sdist, MIT licence; `pip download --no-deps jieba==0.42.1`): words of 2-4
 CJK characters of the model's vocabulary with a count of at least --min-count. Bonus and penalty, threshold, edit cap
 and second round are chosen together on SIGHAN test13 + test14 (development sets: mean sentence correction F1),
@@ -53,29 +53,24 @@ def main():
     words = jieba_words(predict.tok.get_vocab(), a.min_count)
     print(f"{len(words)} words of 2-4 characters (jieba count >= {a.min_count})", flush=True)
 
-    rows = []
-    for bonus in (tuple(float(x) for x in b.split("/")) for b in a.bonuses.split(",")):
+    def apply(predict, bonus):
         predict.words, predict.bonus = (set(words) if any(bonus) else None), bonus
-        decoding = csc_eval.Decoding(csc_eval.evaluate_raw(predict), predict)
-        print(f"word_bonus / word_penalty {bonus[0]} / {bonus[1]}: {decoding.summary()}", flush=True)
-        rows.append((bonus, decoding))
 
-    bonus, chosen = csc_eval.lightest(rows, sum)
-    for key in ("words", "word_bonus", "word_penalty"):
-        cjson.pop(key, None)
+    bonus, chosen = csc_eval.choose(
+        predict, [tuple(float(x) for x in b.split("/")) for b in a.bonuses.split(",")], apply,
+        lambda bonus: f"word_bonus / word_penalty {bonus[0]} / {bonus[1]}", sum)
+    csc_eval.set_prior(
+        cjson, ("words", "word_bonus", "word_penalty"),
+        any(bonus) and dict(words="words.txt", word_bonus=bonus[0], word_penalty=bonus[1]), "Scores:",
+        "Scores: a replacement that makes its character part of a word of 2-4 characters listed in `words` where the "
+        "original was in none gains word_bonus, one that breaks every such word loses word_penalty (clamped to "
+        "[0, 1]), before the threshold and the cap.")
     if any(bonus):
         with open(os.path.join(a.model, "words.txt"), "w", encoding="utf-8") as f:
             f.write("\n".join(words) + "\n")
-        cjson.update(words="words.txt", word_bonus=bonus[0], word_penalty=bonus[1])
-        cjson["doc"] = cjson["doc"].split(" Scores:")[0] + (
-            " Scores: a replacement that makes its character part of a word of 2-4 characters listed in `words` "
-            "where the original was in none gains word_bonus, one that breaks every such word loses word_penalty "
-            "(clamped to [0, 1]), before the threshold and the cap.")
     elif os.path.exists(os.path.join(a.model, "words.txt")):
         os.remove(os.path.join(a.model, "words.txt"))
-    chosen.write(path, cjson)
-    print(f"chose word_bonus {bonus[0]}, word_penalty {bonus[1]}: {chosen.settings()}", flush=True)
-    chosen.print_results()
+    chosen.ship(path, cjson, f"word_bonus {bonus[0]}, word_penalty {bonus[1]}")
 
 
 if __name__ == "__main__":

@@ -54,18 +54,16 @@ def main():
 
     cpath = os.path.join(a.model, "candidates.json")
     cjson = csc_eval.load_candidates(cpath)
-    words, bonus = csc_eval.load_lexicon(a.model)
-    rows = []
-    for setting in a.settings.split(","):
-        weight, cap, rerank = float(setting.split("/")[0]), float(setting.split("/")[1]), int(setting.split("/")[2])
-        ngrams = csc_eval.CharNgrams(path, weight, cap) if weight else None
-        predict = csc_eval.TransformersCSC(a.model, threads=a.threads, lexicon=(words, bonus), ngrams=ngrams,
-                                           rerank=rerank)
-        decoding = csc_eval.Decoding(csc_eval.evaluate_raw(predict), predict)
-        print(f"ngram_weight / ngram_cap / rerank {weight} / {cap} / {rerank}: {decoding.summary()}", flush=True)
-        rows.append(((weight, cap, rerank), decoding))
+    ngrams = csc_eval.CharNgrams(path, 0.0, 0.0)  # read once; each setting sets its weight and cap
+    predict = csc_eval.TransformersCSC(a.model, threads=a.threads)
 
-    (weight, cap, rerank), chosen = csc_eval.lightest(rows, lambda s: (s[0] * s[1], s[2]))
+    def apply(predict, setting):
+        ngrams.weight, ngrams.cap, predict.rerank = setting
+        predict.ngrams = ngrams if ngrams.weight else None
+
+    (weight, cap, rerank), chosen = csc_eval.choose(
+        predict, [(float(w), float(c), int(r)) for w, c, r in (x.split("/") for x in a.settings.split(","))], apply,
+        lambda s: f"ngram_weight / ngram_cap / rerank {s[0]} / {s[1]} / {s[2]}", lambda s: (s[0] * s[1], s[2]))
     csc_eval.set_prior(
         cjson, ("ngrams", "ngram_weight", "ngram_cap", "rerank"),
         weight and dict(ngrams="ngrams.bin", ngram_weight=weight, ngram_cap=cap, rerank=rerank), "N-grams:",
@@ -74,9 +72,7 @@ def main():
         "among a position's `rerank` most probable candidates.")
     if not weight:
         os.remove(path)
-    chosen.write(cpath, cjson)
-    print(f"chose ngram_weight {weight}, ngram_cap {cap}, rerank {rerank}: {chosen.settings()}", flush=True)
-    chosen.print_results()
+    chosen.ship(cpath, cjson, f"ngram_weight {weight}, ngram_cap {cap}, rerank {rerank}")
 
 
 if __name__ == "__main__":

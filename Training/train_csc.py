@@ -526,8 +526,7 @@ def main():
         model.train()
         return raw
 
-    t0 = time.time()
-    step, ep = 0, 0
+    step = 0
     if a.resume:
         ck = torch.load(a.resume, map_location="cpu", weights_only=True)
         model.load_state_dict(ck["model"])
@@ -572,9 +571,8 @@ def main():
     def batches():
         """(epoch, batch) pairs without end: in this process from rng, or from --workers processes."""
         if a.workers == 0:
-            for e in itertools.count(1):
-                for b in epoch_batches(rng):
-                    yield e, b
+            yield from ((e, b) for e in itertools.count(1) for b in epoch_batches(rng))
+            return
         stream = SyntheticBatches(epoch_batches, a.seed)
         loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=a.workers, prefetch_factor=8,
                                              pin_memory=device.type == "cuda", multiprocessing_context="fork")
@@ -595,7 +593,7 @@ def main():
 
     start = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items() if v.is_floating_point()}
     model.train()
-    run_loss, run_n, ep = torch.zeros((), device=device), 0, 0
+    run_loss, run_n = torch.zeros((), device=device), 0
     next_snapshot = a.snapshot_every
     t0 = time.time()
     for ep, batch in (batches() if step < a.steps else ()):

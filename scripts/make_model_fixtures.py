@@ -50,7 +50,7 @@ FIXTURES = [
     ("electra-seq", "ElectraForSequenceClassification", "electra",
      {"id2label": {0: "sports", 1: "politics", 2: "tech", 3: "arts"},
       "problem_type": "multi_label_classification"}),
-    # its own decoder weight, as the shipped correction model stores it (tie_word_embeddings false)
+    # its own decoder weight (tie_word_embeddings false), as train_csc.py --untie-head stores it
     ("electra-mlm-untied", "ElectraForMaskedLM", "electra", {"tie_word_embeddings": False}),
 ]
 

@@ -23,6 +23,8 @@ import argparse
 import json
 import math
 import os
+import re
+import struct
 import sys
 import time
 
@@ -91,14 +93,23 @@ def load_lexicon(model_dir):
         return set(f.read().split()), (float(c["word_bonus"]), float(c.get("word_penalty", c["word_bonus"])))
 
 
+PRIOR_MARKERS = ("Scores:", "N-grams:", "Channel:")  # how each prior's part of candidates.json's "doc" starts
+
+
 def set_prior(cjson, keys, values, marker, doc):
-    """Writes a prior's keys into candidates.json's dict (values: {key: value}, or None to drop them) and its
-    sentence of "doc" (starting with `marker`, replacing an earlier one)."""
+    """Writes a prior's keys into candidates.json's dict (values: {key: value}, or None to drop them) and its part
+    of "doc" (`doc`, starting with `marker`: one of PRIOR_MARKERS), in place of its earlier part; the other
+    priors' parts stay as they are."""
     for key in keys:
         cjson.pop(key, None)
+    pieces = re.split("(?= (?:" + "|".join(map(re.escape, PRIOR_MARKERS)) + "))", cjson["doc"])
+    own = [i for i, p in enumerate(pieces) if i and p.startswith(" " + marker)]
+    at = own[0] if own else len(pieces)
+    pieces = [p for i, p in enumerate(pieces) if i not in own]
     if values:
         cjson.update(values)
-        cjson["doc"] = cjson["doc"].split(" " + marker)[0] + " " + doc
+        pieces.insert(at, " " + doc)
+    cjson["doc"] = "".join(pieces)
 
 
 def in_word(words, text, i):
@@ -110,7 +121,7 @@ def in_word(words, text, i):
     return False
 
 
-def lexicon_score(words, bonus, text, i, rep, p, ngrams=None, channel=None):
+def adjusted_score(words, bonus, text, i, rep, p, ngrams=None, channel=None):
     """p plus bonus[0] when rep at position i makes it part of a listed word where the original was in none, minus
     bonus[1] when it breaks every word it was in (no word list: words None), plus the n-gram model's and the
     error channel's adjustments (CharNgrams, Channel) when given, clamped to [0, 1], in float32 as bertd computes
@@ -172,7 +183,6 @@ class CharNgrams:
     fingerprints and their n counts (u32 for single characters, u16 clamped at 65535 above); little-endian."""
 
     def __init__(self, path, weight, cap):
-        import struct
         data = open(path, "rb").read()
         if data[:4] != NGRAM_MAGIC:
             raise ValueError(f"{path}: not an n-gram file")
@@ -194,7 +204,6 @@ class CharNgrams:
     @staticmethod
     def write(path, counts, order, backoff=0.4):
         """counts[n]: Counter of n-grams (n = 1..order) over texts framed by TEXT_START / TEXT_END."""
-        import struct
         with open(path, "wb") as f:
             f.write(NGRAM_MAGIC + struct.pack("<IIdQ", NGRAM_VERSION, order, backoff, sum(counts[1].values())))
             for n in range(1, order + 1):
@@ -323,8 +332,8 @@ class TransformersCSC:
                             if len(rep) != 1 or not is_cjk(rep) or rep == text[a]:
                                 continue
                             if priors:
-                                score = lexicon_score(self.words, self.bonus, text, a, rep, score, self.ngrams,
-                                                      self.channel)
+                                score = adjusted_score(self.words, self.bonus, text, a, rep, score, self.ngrams,
+                                                       self.channel)
                         if score > top:
                             choice, top = rep, score
                     if choice is not None:
@@ -573,13 +582,27 @@ class Decoding:
         for name, m in self.results.items():
             print("  " + fmt(name, m), flush=True)
 
+    def ship(self, path, cjson, label):
+        """Writes candidates.json (`write`) and reports the choice (`label`: the prior's own settings)."""
+        self.write(path, cjson)
+        print(f"chose {label}: {self.settings()}", flush=True)
+        self.print_results()
+
 
 TIE = 0.001  # decodings scoring within this of the best count as tied
 
 
-def lightest(rows, weight):
-    """Of (setting, Decoding) rows, the one of least weight(setting) among those within TIE of the best objective:
-    the lighter touch is the safer bet on text unlike SIGHAN's."""
+def choose(predict, settings, apply, describe, weight):
+    """Scores each of `settings` with its Decoding (apply(predict, setting) puts the setting's priors on
+    `predict`; describe(setting) labels its printed summary) and returns (setting, Decoding) of the one of least
+    weight(setting) among those within TIE of the best objective: the lighter touch is the safer bet on text
+    unlike SIGHAN's."""
+    rows = []
+    for setting in settings:
+        apply(predict, setting)
+        decoding = Decoding(evaluate_raw(predict), predict)
+        print(f"{describe(setting)}: {decoding.summary()}", flush=True)
+        rows.append((setting, decoding))
     top = max(d.objective for _, d in rows)
     return min(((s, d) for s, d in rows if d.objective >= top - TIE), key=lambda row: weight(row[0]))
 

@@ -25,7 +25,8 @@ public struct Edit: Sendable, Equatable {
     /// What replaces it.
     public var replacement: String
     /// The model's probability for the replacement (softmax over the candidate set when there is one), moved by
-    /// the word list's bonus or penalty when the model ships one (`CorrectionLexicon`); 1 for forced corrections.
+    /// the priors the model ships (`CorrectionLexicon`, `CorrectionNgrams`, `CorrectionChannel`; clamped to 0...1);
+    /// 1 for forced corrections.
     public var score: Float
     /// Spelling or forced.
     public var kind: EditKind

@@ -50,7 +50,10 @@ public struct CorrectionCandidates: Sendable, Equatable {
     var hasPriors: Bool { lexicon != nil || ngrams != nil || channel != nil }
 
     /// The most the priors can add to a score.
-    var largestRise: Float { max(0, lexicon?.bonus ?? 0) + Float(ngrams?.cap ?? 0) + Float(channel?.cap ?? 0) }
+    var largestRise: Float { largestRiseBeforeChannel + Float(channel?.cap ?? 0) }
+
+    /// The most the word list and the n-gram model can add to a score.
+    private var largestRiseBeforeChannel: Float { max(0, lexicon?.bonus ?? 0) + Float(ngrams?.cap ?? 0) }
 
     /// A replacement's score moved by the word list, the n-gram model, then the error channel, clamped to 0...1
     /// (unchanged without them); nil when it cannot exceed `beating`: the channel's share (one look-up) plus the
@@ -59,7 +62,7 @@ public struct CorrectionCandidates: Sendable, Equatable {
                   beating: Float? = nil) -> Float? {
         guard hasPriors else { return score }
         let channelShift = channel?.adjustment(original: scalars[position], replacement: replacement) ?? 0
-        if let beating, score + channelShift + max(0, lexicon?.bonus ?? 0) + Float(ngrams?.cap ?? 0) + 1e-6 <= beating {
+        if let beating, score + channelShift + largestRiseBeforeChannel + 1e-6 <= beating {
             return nil
         }
         var moved = lexicon?.moved(score, scalars, at: position, replacement: replacement) ?? score

@@ -6,9 +6,10 @@ import Tokenizer
 /// Decodes as the training helper's evaluator does (Benchmarks/quality/csc_eval.py): at each CJK ideograph
 /// token, a softmax over its candidate set (the character itself first, then its confusion set; the whole
 /// vocabulary when the model has no candidate sets), argmax; an edit when the argmax is another single CJK
-/// ideograph with probability >= threshold (and a lead of at least `margin` over the original; the probability
-/// first moved by the model's word list, `CorrectionLexicon`, when it has one), at most
-/// `maxEditsPerSentence` per sentence, most probable first. Texts an edit changed can be run again (`maxRounds`),
+/// ideograph with probability >= threshold (and a lead of at least `margin` over the original). A model that ships
+/// priors (word list, n-grams, error channel: `CorrectionCandidates`) instead picks, among its `rerank` most
+/// probable candidates, the one whose score the priors move highest, and that score meets the threshold; at most
+/// `maxEditsPerSentence` per sentence, highest score first. Texts an edit changed can be run again (`maxRounds`),
 /// with a threshold of their own (`laterThreshold`), when the cap held back a proposal that reaches it: a
 /// sentence with two errors gets its second fix from a context where the first is already mended. Latin, digits,
 /// punctuation, whitespace and characters outside the vocabulary are never touched. Long texts are split at
