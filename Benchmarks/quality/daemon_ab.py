@@ -3,10 +3,11 @@
 
   python3 Benchmarks/quality/daemon_ab.py --bertd /tmp/bertd_old,.build/release/bertd [--task csc|ner]
                                          [--models DIR[,DIR...]] [--threads 2] [--rounds 3]
-                                         [--precision float32|int8] [-- DAEMON FLAGS]
+                                         [--precision float32|int8[,...]] [-- DAEMON FLAGS]
 
 Variants are the builds of --bertd, or one build against several model folders (--models: e.g. the same
-weights with other decoding defaults in candidates.json). Each round starts every variant in turn on a
+weights with other decoding defaults in candidates.json), or one build and folder at several precisions
+(--precision float32,int8). Each round starts every variant in turn on a
 temporary socket, sends each data set once to
 warm it and once timed, exactly as through_daemon.py sends it (batches of 64 texts, 4 requests in flight, the
 daemon's default options), and stops it; builds alternate, so a change in the machine's load hits all of them.
@@ -41,10 +42,10 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_once(binary, models, task, sets, args):
+def run_once(binary, models, precision, task, sets, args):
     """{set: (wall sentences/s, sentences per daemon CPU-second)} for one daemon start."""
     method, model = METHODS[task]
-    daemon, socket = start_daemon(binary, models, args.threads, args.precision, args.daemon_flags)
+    daemon, socket = start_daemon(binary, models, args.threads, precision, args.daemon_flags)
     try:
         out = {}
         with connect(socket) as client:
@@ -75,13 +76,17 @@ def main():
     ap.add_argument("--task", default="csc", choices=sorted(METHODS))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--precision", default="float32", choices=["float32", "int8"])
+    ap.add_argument("--precision", default="float32",
+                    help="float32 or int8, or both comma-separated to compare them with one build")
     ap.add_argument("daemon_flags", nargs="*", help="more bertd flags, after --")
     args = ap.parse_args()
-    binaries, folders = args.bertd.split(","), args.models.split(",")
-    if len(binaries) > 1 and len(folders) > 1:
-        ap.error("compare several builds or several model folders, not both")
-    variants = [(b, f) for b in binaries for f in folders]
+    binaries, folders, precisions = args.bertd.split(","), args.models.split(","), args.precision.split(",")
+    if sum(len(axis) > 1 for axis in (binaries, folders, precisions)) > 1:
+        ap.error("compare several builds, several model folders or several precisions, one of them at a time")
+    if set(precisions) - {"float32", "int8"}:
+        ap.error(f"--precision: float32 or int8, not {args.precision}")
+    variants = [(b, f, p) for b in binaries for f in folders for p in precisions]
+    axis = 0 if len(binaries) > 1 else 2 if len(precisions) > 1 else 1
     sets = data_sets(args.task)
     results = {}
     for _ in range(args.rounds):
@@ -95,7 +100,7 @@ def main():
             runs = results[(name, variant)]
             wall, cpu = median([r[0] for r in runs]), median([r[1] for r in runs])
             base = base or (wall, cpu)
-            label = variant[0] if len(binaries) > 1 else variant[1]
+            label = variant[axis]
             print(f"  {name} {label}: {wall:.0f} sentences/s (best {max(r[0] for r in runs):.0f}), "
                   f"{cpu:.0f} per daemon CPU-second; x{wall / base[0]:.2f} / x{cpu / base[1]:.2f} of the first")
 

@@ -127,16 +127,17 @@ func linear(
     precondition(bias.map { $0.count == n } ?? true, "linear: bias does not have \(n) elements")
     scratch.reserve(rows: m, inputs: k)
     let values = scratch.values.bytes(UInt8.self), scales = scratch.scales.base
-    bertd_quantize_activations(values, scales, x.storage.base, Int32(k), Int32(m), Int32(k))
+    let zeros = scratch.zeros.bytes(Int32.self)
+    bertd_quantize_activations(values, scales, zeros, x.storage.base, Int32(k), Int32(m), Int32(k))
     let panels = (n + Int(BERTD_PANEL) - 1) / Int(BERTD_PANEL)
     let chunks = max(1, min(threads, panels, m * n * k / 4_000_000 + 1))
     let (epilogue, rest) = epilogue(for: activation)
     let operands = Int8GEMMOperands(
-        out: out.storage.base, values: values, scales: scales, packed: weight.packed.bytes(Int8.self),
+        out: out.storage.base, values: values, scales: scales, zeros: zeros, packed: weight.packed.bytes(Int8.self),
         weightScales: weight.scales.base, sums: weight.sums.bytes(Int32.self), bias: bias?.storage.base)
     splitPanels(out: operands.out, rows: m, columns: n, chunks: chunks, rest: rest) { first, last in
         bertd_gemm_int8(
-            operands.out, Int32(n), operands.values, operands.scales, operands.packed, operands.weightScales,
+            operands.out, Int32(n), operands.values, operands.scales, operands.zeros, operands.packed, operands.weightScales,
             operands.sums, Int32(m), Int32(n), Int32(k), Int32(first), Int32(last), operands.bias, epilogue)
     }
 }
@@ -146,6 +147,7 @@ struct Int8GEMMOperands: @unchecked Sendable {
     let out: UnsafeMutablePointer<Float>
     let values: UnsafeMutablePointer<UInt8>
     let scales: UnsafeMutablePointer<Float>
+    let zeros: UnsafeMutablePointer<Int32>
     let packed: UnsafeMutablePointer<Int8>
     let weightScales: UnsafeMutablePointer<Float>
     let sums: UnsafeMutablePointer<Int32>

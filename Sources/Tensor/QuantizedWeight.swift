@@ -37,6 +37,7 @@ public final class QuantizationScratch: @unchecked Sendable {
     // Used by one forward pass at a time (it lives in that pass's workspace).
     private(set) var values = TensorStorage(zeroed: 0)
     private(set) var scales = TensorStorage(zeroed: 0)
+    private(set) var zeros = TensorStorage(zeroed: 0)  // Int32 zero points, one per row
 
     /// Empty scratch space.
     public init() {}
@@ -45,7 +46,10 @@ public final class QuantizationScratch: @unchecked Sendable {
     func reserve(rows: Int, inputs: Int) {
         let bytes = rows * bertd_int8_row_stride(Int32(inputs))
         if values.count * 4 < bytes { values = TensorStorage(zeroed: (bytes + 3) / 4) }
-        if scales.count < rows { scales = TensorStorage(zeroed: rows) }
+        if scales.count < rows {
+            scales = TensorStorage(zeroed: rows)
+            zeros = TensorStorage(zeroed: rows)
+        }
     }
 }
 

@@ -301,18 +301,25 @@ func quantizedLinearMatchesItsDefinition(_ shape: [Int]) throws {
     var numbers = Numbers(seed: UInt64(m * 5 + k * 3 + n))
     let x = numbers.tensor([m, k]), w = numbers.tensor([n, k]), b = numbers.tensor([n])
     // The definition, in exact arithmetic over the same 8-bit values: per-row symmetric scales for the
-    // weight, per-row scales and zero point 128 for the input (both rounded to nearest, ties to even).
-    func quantized(_ row: ArraySlice<Float>, multiplyByInverse: Bool) -> (scale: Double, values: [Double]) {
+    // weight; per-row scale and zero point over the row's range (0 included) for the input, values rounded
+    // to nearest, ties to even.
+    func weightRow(_ row: ArraySlice<Float>) -> (scale: Double, values: [Double]) {
         let largest = row.map(abs).max() ?? 0
         let scale: Float = largest > 0 ? largest / 127 : 1
+        return (Double(scale), row.map { Double(max(-127, min(127, ($0 / scale).rounded(.toNearestOrEven)))) })
+    }
+    func inputRow(_ row: ArraySlice<Float>) -> (scale: Double, values: [Double]) {
+        let low = min(row.min() ?? 0, 0), high = max(row.max() ?? 0, 0)
+        let scale: Float = high > low ? (high - low) / 255 : 1
         let inverse = 1 / scale
+        let zero = max(0, min(255, (-low * inverse).rounded(.toNearestOrEven)))
         return (Double(scale), row.map { v in
-            Double(max(-127, min(127, (multiplyByInverse ? v * inverse : v / scale).rounded(.toNearestOrEven))))
+            Double(max(0, min(255, (v * inverse).rounded(.toNearestOrEven) + zero)) - zero)
         })
     }
     let xs = x.scalars, ws = w.scalars
-    let rows = (0..<m).map { quantized(xs[($0 * k)..<(($0 + 1) * k)], multiplyByInverse: true) }
-    let columns = (0..<n).map { quantized(ws[($0 * k)..<(($0 + 1) * k)], multiplyByInverse: false) }
+    let rows = (0..<m).map { inputRow(xs[($0 * k)..<(($0 + 1) * k)]) }
+    let columns = (0..<n).map { weightRow(ws[($0 * k)..<(($0 + 1) * k)]) }
     var expected = [Double]()
     for i in 0..<m {
         for j in 0..<n {
@@ -329,7 +336,7 @@ func quantizedLinearMatchesItsDefinition(_ shape: [Int]) throws {
         linear(out, x, weight: weight, bias: b, activation: .gelu, threads: threads, scratch: QuantizationScratch())
         #expect(maxAbsDiff(out.scalars, expected) < 1e-4, "threads \(threads)")
         // And the quantization error itself stays at its expected size (~4 standard deviations of k
-        // independent rounding errors of 1/254 of the ranges).
+        // independent rounding errors of 1/254 and 1/255 of the ranges).
         #expect(maxAbsDiff(out.scalars, exact.scalars.map(Double.init)) < 0.01 * Double(k).squareRoot() + 1e-3)
     }
 }

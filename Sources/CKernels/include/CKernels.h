@@ -57,15 +57,16 @@ size_t bertd_int8_row_stride(int k);
 // and sums[r] = Σ_k q[r, k], both with room for n rounded up to 32 (zero past n).
 void bertd_quantize_weights(int8_t *packed, float *scales, int32_t *sums, const float *w, int n, int k);
 
-// q[r, :] = round(x[r, :] / scales[r]) + 128 (uint8, row stride bertd_int8_row_stride(k), padded with 128),
-// scales[r] = max|x[r, :]| / 127.
-void bertd_quantize_activations(uint8_t *q, float *scales, const float *x, int ldx, int m, int k);
+// q[r, :] = clamp(round(x[r, :] / scales[r]) + zeros[r], 0, 255) (uint8, row stride bertd_int8_row_stride(k),
+// padded with zeros[r]), scales[r] = (max(x[r, :], 0) − min(x[r, :], 0)) / 255, zeros[r] = round(−min(x[r, :], 0)
+// / scales[r]): each row's own range in 256 levels.
+void bertd_quantize_activations(uint8_t *q, float *scales, int32_t *zeros, const float *x, int ldx, int m, int k);
 
 // out[m, n0 ..< n1] ≈ f(x · wᵀ + bias) from the quantized forms above (n0 a multiple of 32; row stride ldo;
 // bias and epilogue as bertd_gemm_packed).
-void bertd_gemm_int8(float *out, int ldo, const uint8_t *xq, const float *xscales, const int8_t *packed,
-                     const float *wscales, const int32_t *wsums, int m, int n, int k, int n0, int n1,
-                     const float *bias, int epilogue);
+void bertd_gemm_int8(float *out, int ldo, const uint8_t *xq, const float *xscales, const int32_t *xzeros,
+                     const int8_t *packed, const float *wscales, const int32_t *wsums, int m, int n, int k, int n0,
+                     int n1, const float *bias, int epilogue);
 
 /// 1 when this CPU runs the vector element-wise kernels below (AVX-512F), else 0.
 int bertd_vector_kernels_available(void);
