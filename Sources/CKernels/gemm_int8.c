@@ -104,8 +104,8 @@ TARGET void bertd_quantize_activations(uint8_t *q, float *scales, int32_t *zeros
 // tile[rows, 32] = dequantized (xq[rows, :] · panel): the whole of k in registers, then scaled once.
 static inline __attribute__((always_inline)) TARGET void micro(
     const int rows, float *out, int ldo, const uint8_t *xq, size_t ldq, const float *xscales,
-    const int32_t *xzeros, const int8_t *panel, int g4, const float *wscales, const int32_t *wsums, __mmask16 mask0, __mmask16 mask1,
-    const float *bias, int gelu) {
+    const int32_t *xzeros, const int8_t *panel, int g4, const float *wscales, const int32_t *wsums,
+    __mmask16 mask0, __mmask16 mask1, const float *bias, int gelu) {
     __m512i acc[MR][2];
     for (int r = 0; r < rows; r++) {
         acc[r][0] = _mm512_setzero_si512();
@@ -122,7 +122,8 @@ static inline __attribute__((always_inline)) TARGET void micro(
             acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], a, b1);
         }
     }
-    __m512i sums0 = _mm512_loadu_si512((const void *)wsums), sums1 = _mm512_loadu_si512((const void *)(wsums + 16));
+    __m512i sums0 = _mm512_loadu_si512((const void *)wsums);
+    __m512i sums1 = _mm512_loadu_si512((const void *)(wsums + 16));
     __m512 ws0 = _mm512_loadu_ps(wscales), ws1 = _mm512_loadu_ps(wscales + 16);
     __m512 bias0 = bias ? _mm512_maskz_loadu_ps(mask0, bias) : _mm512_setzero_ps();
     __m512 bias1 = bias ? _mm512_maskz_loadu_ps(mask1, bias + 16) : _mm512_setzero_ps();
@@ -145,8 +146,8 @@ static inline __attribute__((always_inline)) TARGET void micro(
     case R: micro(R, out, ldo, xq, ldq, xscales, xzeros, panel, g4, wscales, wsums, mask0, mask1, bias, gelu); break;
 
 static TARGET void micro_rows(int rows, float *out, int ldo, const uint8_t *xq, size_t ldq, const float *xscales,
-                              const int32_t *xzeros, const int8_t *panel, int g4, const float *wscales, const int32_t *wsums,
-                              __mmask16 mask0, __mmask16 mask1, const float *bias, int gelu) {
+                              const int32_t *xzeros, const int8_t *panel, int g4, const float *wscales,
+                              const int32_t *wsums, __mmask16 mask0, __mmask16 mask1, const float *bias, int gelu) {
     switch (rows) {
         MICRO_CASE(1) MICRO_CASE(2) MICRO_CASE(3) MICRO_CASE(4) MICRO_CASE(5) MICRO_CASE(6)
         MICRO_CASE(7) MICRO_CASE(8) MICRO_CASE(9) MICRO_CASE(10) MICRO_CASE(11) MICRO_CASE(12)
@@ -155,9 +156,8 @@ static TARGET void micro_rows(int rows, float *out, int ldo, const uint8_t *xq, 
 }
 
 TARGET void bertd_gemm_int8(float *out, int ldo, const uint8_t *xq, const float *xscales, const int32_t *xzeros,
-                            const int8_t *packed,
-                            const float *wscales, const int32_t *wsums, int m, int n, int k, int n0, int n1,
-                            const float *bias, int epilogue) {
+                            const int8_t *packed, const float *wscales, const int32_t *wsums, int m, int n, int k,
+                            int n0, int n1, const float *bias, int epilogue) {
     int g4 = groups(k);
     int gelu = epilogue == BERTD_EPILOGUE_GELU;
     size_t ldq = bertd_int8_row_stride(k);
