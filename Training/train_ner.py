@@ -15,12 +15,15 @@ is kept next to the raw weights (the second term governs for the first ~9000 upd
 most recent); both are evaluated on dev at every evaluation, and the first EMA (not the
 raw weights) is what gets exported / saved. The EMA consumes no random numbers, so the raw-weight trajectory
 is the same as without it.
+Adversarial training (--fgm EPS, the fast gradient method of Miyato et al. 2017): after each backward pass the
+word embeddings move by EPS along their gradient's direction (normalised over the whole table), a second
+forward/backward pass adds its gradient, and the embeddings move back; the step then uses both gradients.
 Checkpoint averaging (--avg-from E [E ...]): the uniform average of the weights at the end of epochs E..last
 (for each E given), evaluated likewise; the first one is exported (it takes precedence over --ema).
 
-    # the shipped Models/ner (see Training/README.md: the stopping epoch was chosen on the dev split)
+    # the shipped Models/ner (see Training/README.md: the stopping epoch and --fgm were chosen on the dev split)
     OMP_WAIT_POLICY=PASSIVE nice -n 19 python Training/train_ner.py --scheme BIOES --epochs 16 --stop-after 8 \
-        --lr 4e-4 --head-lr 1e-3 --seed 1 --ema 0.999 --eval-every 4 --threads 1
+        --lr 4e-4 --head-lr 1e-3 --seed 1 --ema 0.999 --eval-every 4 --threads 1 --fgm 2.0
 """
 import argparse
 import math
@@ -154,6 +157,20 @@ class Swapped:
         return False
 
 
+def adversarial_pass(model, eps, loss_fn):
+    """FGM: adds the gradient of the loss with the word embeddings moved by eps along their current gradient."""
+    table = model.electra.embeddings.word_embeddings.weight
+    norm = table.grad.norm() if table.grad is not None else None
+    if norm is None or not torch.isfinite(norm) or norm == 0:
+        return
+    delta = eps * table.grad / norm
+    with torch.no_grad():
+        table.add_(delta)
+    loss_fn().backward()
+    with torch.no_grad():
+        table.sub_(delta)
+
+
 def dev_report(model, tok, labels, dev, emas):
     """One line: dev P/R/F1 for the raw weights and each EMA, strict-argmax and Viterbi decoding."""
     model.eval()
@@ -192,6 +209,8 @@ def main():
     ap.add_argument("--stop-after", type=int, default=0,
                     help="stop after this many epochs of the --epochs schedule (the learning rate still follows the "
                          "schedule for --epochs: a truncated run, not a shorter one); 0 = train all --epochs")
+    ap.add_argument("--fgm", type=float, default=0.0,
+                    help="adversarial training: perturb the word embeddings by this norm along their gradient")
     ap.add_argument("--limit", type=int, default=0, help="train on the first N rows only (smoke test)")
     ap.add_argument("--init", default="",
                     help="start from this encoder instead of LTP's backbone: the `electra.*` tensors of a state "
@@ -239,6 +258,8 @@ def main():
         for ids, att, y in batches(data, a.batch, rng):
             loss = model(input_ids=ids, attention_mask=att, labels=y).loss
             loss.backward()
+            if a.fgm:
+                adversarial_pass(model, a.fgm, lambda: model(input_ids=ids, attention_mask=att, labels=y).loss)
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step(); sched.step(); opt.zero_grad()
             for e in emas:
@@ -266,7 +287,7 @@ def main():
         out = common.export(model, a.out, f"""Task: named-entity recognition, CLUENER2020's 10 types, {a.scheme} tags (decode: per-token argmax,
 then strict span extraction; Benchmarks/quality/ner_eval.py also has a Viterbi over allowed transitions).
 Fine-tuned by Training/train_ner.py (--scheme {a.scheme} --epochs {a.epochs} --lr {a.lr} --head-lr {a.head_lr}
---batch {a.batch} --max-len {a.max_len} --seed {a.seed}{f" --init {a.init}" if a.init else ""}{f" --stop-after {a.stop_after}" if a.stop_after else ""}{"".join(f" --avg-from {e}" for e in a.avg_from[:1])}{"".join(f" --ema {e:g}" for e in a.ema[:1])};
+--batch {a.batch} --max-len {a.max_len} --seed {a.seed}{f" --init {a.init}" if a.init else ""}{f" --stop-after {a.stop_after}" if a.stop_after else ""}{"".join(f" --avg-from {e}" for e in a.avg_from[:1])}{"".join(f" --ema {e:g}" for e in a.ema[:1])}{f" --fgm {a.fgm:g}" if a.fgm else ""};
 exported: {exported}) on 90% of CLUENER2020 train
 (https://github.com/CLUEbenchmark/CLUENER2020, via hemingkx/CLUENER2020; CLUE benchmark, research use).
 """)
