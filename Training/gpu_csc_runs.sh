@@ -33,7 +33,7 @@ run() {  # seed, then the run's own options
     pids+=($!)
 }
 run 41 --lr 1e-4 --head-lr 3e-4 --snapshot-every "$half"
-run 42 --lr 1e-4 --head-lr 3e-4 --snapshot-every "$half"
+run 42 --lr 1e-4 --head-lr 3e-4 --snapshot-every "$half" --fgm 1.0
 run 43 --lr 2e-4 --head-lr 6e-4 --snapshot-every "$half"
 run 44 --lr 1e-4 --head-lr 3e-4 --real-repeat 4
 

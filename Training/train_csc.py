@@ -401,6 +401,39 @@ class SyntheticBatches(torch.utils.data.IterableDataset):
             yield from self.epoch_batches(r)
 
 
+class InputPerturbation:
+    """The fast gradient method (Miyato et al.) on the looked-up input vectors only: the output layer shares the
+    word-embedding table, so perturbing the table would move the answers too. After a backward pass the batch's
+    input vectors move by `eps` along their loss gradient (normalised over the batch) for a second forward and
+    backward pass, whose gradient adds to the first."""
+
+    def __init__(self, embedding):
+        self.delta, self.looked_up = None, None
+        embedding.register_forward_hook(self._hook)
+
+    def _hook(self, module, inputs, output):
+        if self.delta is not None:
+            return output + self.delta
+        if output.requires_grad:
+            output.retain_grad()
+            self.looked_up = output
+        return output
+
+    def adversarial_pass(self, eps, loss_fn):
+        looked_up, self.looked_up = self.looked_up, None
+        grad = looked_up.grad if looked_up is not None else None
+        if grad is None:
+            return
+        norm = grad.norm()
+        if not torch.isfinite(norm) or norm == 0:
+            return
+        self.delta = eps * grad / norm
+        try:
+            loss_fn().backward()
+        finally:
+            self.delta = None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=6000)
@@ -436,6 +469,9 @@ def main():
     ap.add_argument("--half-checkpoints", action="store_true",
                     help="store checkpoint weights as float16 (half the size; soup_check and --export-from read "
                          "them as fp32)")
+    ap.add_argument("--fgm", type=float, default=0.0,
+                    help="adversarial training: move each batch's input embeddings by this norm along their loss "
+                         "gradient for a second pass (InputPerturbation)")
     ap.add_argument("--max-len", type=int, default=128)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
@@ -591,6 +627,7 @@ def main():
         for group in opt.param_groups:
             group["lr"] = group["initial_lr"] * factor
 
+    perturbation = InputPerturbation(model.electra.embeddings.word_embeddings) if a.fgm else None
     start = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items() if v.is_floating_point()}
     model.train()
     run_loss, run_n = torch.zeros((), device=device), 0
@@ -600,12 +637,18 @@ def main():
         ids, att, gidx, w, candidates_of = (x.to(device, non_blocking=True) for x in batch)
         if budget:
             set_timed_lr()
-        logits, _ = csc_eval.candidate_logits(model, ids, att, table_on_device, candidates_of)
-        lp = torch.log_softmax(logits, -1)
-        nll = -lp.gather(-1, gidx.clamp(min=0).unsqueeze(-1)).squeeze(-1)
-        nll = torch.where(gidx >= 0, nll, torch.zeros_like(nll))
-        loss = (nll * w).sum() / w.sum().clamp(min=1.0)
+
+        def batch_loss():
+            logits, _ = csc_eval.candidate_logits(model, ids, att, table_on_device, candidates_of)
+            lp = torch.log_softmax(logits, -1)
+            nll = -lp.gather(-1, gidx.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+            nll = torch.where(gidx >= 0, nll, torch.zeros_like(nll))
+            return (nll * w).sum() / w.sum().clamp(min=1.0)
+
+        loss = batch_loss()
         loss.backward()
+        if perturbation:
+            perturbation.adversarial_pass(a.fgm, batch_loss)
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step(); opt.zero_grad()
         if not budget:
