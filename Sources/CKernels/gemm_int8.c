@@ -169,8 +169,8 @@ TARGET void bertd_gemm_int8(float *out, int ldo, const uint8_t *xq, const float 
             panel_masks(c, n1 < n ? n1 : n, &mask0, &mask1);
             for (int r = m0; r < m1; r += MR) {
                 int rows = m1 - r < MR ? m1 - r : MR;
-                micro_rows(rows, out + (size_t)r * ldo + c, ldo, xq + (size_t)r * ldq, ldq, xscales + r, xzeros + r, panel, g4,
-                           wscales + c, wsums + c, mask0, mask1, bias ? bias + c : 0, gelu);
+                micro_rows(rows, out + (size_t)r * ldo + c, ldo, xq + (size_t)r * ldq, ldq, xscales + r, xzeros + r,
+                           panel, g4, wscales + c, wsums + c, mask0, mask1, bias ? bias + c : 0, gelu);
             }
         }
     }
