@@ -57,9 +57,9 @@ size_t bertd_int8_row_stride(int k);
 // and sums[r] = Σ_k q[r, k], both with room for n rounded up to 32 (zero past n).
 void bertd_quantize_weights(int8_t *packed, float *scales, int32_t *sums, const float *w, int n, int k);
 
-// q[r, :] = clamp(round(x[r, :] / scales[r]) + zeros[r], 0, 255) (uint8, row stride bertd_int8_row_stride(k),
+// q[r, :] = clamp(round(x[r, :] · (1 / scales[r])) + zeros[r], 0, 255) (uint8, row stride bertd_int8_row_stride(k),
 // padded with zeros[r]), scales[r] = (max(x[r, :], 0) − min(x[r, :], 0)) / 255, zeros[r] = round(−min(x[r, :], 0)
-// / scales[r]): each row's own range in 256 levels.
+// · (1 / scales[r])): each row's own range in 256 levels (rounding to nearest even, by the reciprocal as computed).
 void bertd_quantize_activations(uint8_t *q, float *scales, int32_t *zeros, const float *x, int ldx, int m, int k);
 
 // out[m, n0 ..< n1] ≈ f(x · wᵀ + bias) from the quantized forms above (n0 a multiple of 32; row stride ldo;
