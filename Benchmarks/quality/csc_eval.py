@@ -583,10 +583,31 @@ class Decoding:
             print("  " + fmt(name, m), flush=True)
 
     def ship(self, path, cjson, label):
-        """Writes candidates.json (`write`) and reports the choice (`label`: the prior's own settings)."""
+        """Writes candidates.json (`write`), brings the NOTICE next to it up to date (`sync_notice`) and reports the
+        choice (`label`: the prior's own settings)."""
         self.write(path, cjson)
+        sync_notice(os.path.dirname(path), cjson)
         print(f"chose {label}: {self.settings()}", flush=True)
         self.print_results()
+
+
+def sync_notice(folder, cjson):
+    """Rewrites each setting the folder's NOTICE quotes as `"key" value` to its value in candidates.json (`cjson`),
+    so that a prior script's new choice does not leave the NOTICE describing the old one."""
+    path = os.path.join(folder, "NOTICE")
+    if not os.path.exists(path):
+        return
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+
+    def current(match):
+        value = cjson.get(match[1])
+        return f'"{match[1]}" {value}' if isinstance(value, (int, float)) else match[0]
+
+    updated = re.sub(r'"(\w+)" (-?\d+(?:\.\d+)?)', current, text)
+    if updated != text:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(updated)
 
 
 TIE = 0.001  # decodings scoring within this of the best count as tied
