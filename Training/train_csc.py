@@ -744,29 +744,26 @@ data/same_stroke.txt, plus the SIGHAN training confusions{more}.
     chosen.print_results()
 
 
-PRIOR_KEYS = ("words", "word_bonus", "word_penalty", "ngrams", "ngram_weight", "ngram_cap", "rerank", "channel",
-              "channel_weight", "channel_cap")
-PRIOR_FILE_KEYS = ("words", "ngrams", "channel")
 PRIOR_NOTICE_HEADS = ("Word list (", "Character n-grams (", "Error channel (")
 
 
 def carried_priors(init_from, cjson):
     """The decode-time priors (word list, n-grams, error channel) of the model trained from, for its export: they
     depend on the corpora and the candidate sets, not on the weights, so a later stage keeps them and the export's
-    threshold is chosen with them in place. Copies their keys and "doc" parts into `cjson` and returns (the files to
-    copy, their NOTICE paragraphs), or None when init_from has none or other candidate sets."""
-    path = os.path.join(init_from, "candidates.json")
-    if not os.path.exists(path):
+    threshold is chosen with them in place. Copies their keys (those of the earlier candidates.json that a fresh
+    export lacks) and "doc" into `cjson` and returns (the files to copy, their NOTICE paragraphs), or None when
+    init_from has none or other candidate sets."""
+    earlier = csc_eval.folder_candidates(init_from)
+    files = [earlier[k] for k in csc_eval.PRIOR_FILE_KEYS if k in earlier]
+    if not files or earlier["candidates"] != cjson["candidates"]:
         return None
-    earlier = csc_eval.load_candidates(path)
-    if earlier["candidates"] != cjson["candidates"] or not any(k in earlier for k in PRIOR_FILE_KEYS):
-        return None
-    cjson.update((k, earlier[k]) for k in PRIOR_KEYS if k in earlier)
-    cjson["doc"] = earlier["doc"]
-    text = open(os.path.join(init_from, "NOTICE"), encoding="utf-8").read()
+    cjson.update({k: v for k, v in earlier.items() if k not in cjson}, doc=earlier["doc"])
+    notice, text = os.path.join(init_from, "NOTICE"), ""
+    if os.path.exists(notice):
+        with open(notice, encoding="utf-8") as f:
+            text = f.read()
     starts = [i for i in (text.find(h) for h in PRIOR_NOTICE_HEADS) if i >= 0]
-    paragraphs = text[min(starts):].strip() + "\n" if starts else ""
-    return [earlier[k] for k in PRIOR_FILE_KEYS if k in earlier], paragraphs
+    return files, (text[min(starts):].strip() + "\n" if starts else "")
 
 
 if __name__ == "__main__":

@@ -93,6 +93,7 @@ def load_lexicon(model_dir):
         return set(f.read().split()), (float(c["word_bonus"]), float(c.get("word_penalty", c["word_bonus"])))
 
 
+PRIOR_FILE_KEYS = ("words", "ngrams", "channel")  # the candidates.json keys that name a prior's file in the folder
 PRIOR_MARKERS = ("Scores:", "N-grams:", "Channel:")  # how each prior's part of candidates.json's "doc" starts
 
 
