@@ -522,7 +522,8 @@ def main():
 
     init_config = json.load(open(os.path.join(a.init_from, "config.json"))) if a.init_from else {}
     tied = not a.untie_head and init_config.get("tie_word_embeddings", True)
-    cfg = common.ltp_config(architectures=["ElectraForMaskedLM"], tie_word_embeddings=tied)
+    depth = {"num_hidden_layers": init_config["num_hidden_layers"]} if "num_hidden_layers" in init_config else {}
+    cfg = common.ltp_config(architectures=["ElectraForMaskedLM"], tie_word_embeddings=tied, **depth)
     model = ElectraForMaskedLM(cfg)
     if not (a.init_from or a.resume or a.export_from):  # those replace every weight
         missing = common.load_backbone_into(model, allowed_missing_prefixes=("generator_",))
