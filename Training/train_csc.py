@@ -481,8 +481,9 @@ def main():
     ap.add_argument("--out", default="csc")
     ap.add_argument("--resume", default="", help="start from this checkpoint's weights (fresh optimizer/schedule)")
     ap.add_argument("--init-from", default="",
-                    help="start from an exported model directory (e.g. Models/csc, F16 weights loaded as fp32; "
-                         "fresh optimizer/schedule), when the run's .pt checkpoints are not at hand")
+                    help="start from an exported model directory (e.g. Models/csc, F16 weights loaded as fp32, its "
+                         "number of layers too; fresh optimizer/schedule), when the run's .pt checkpoints are not at "
+                         "hand")
     ap.add_argument("--export-from", default="",
                     help="skip training: export this checkpoint (runs/csc_ckpt.pt), or the uniform average of the "
                          "weights of several (comma-separated: a 'model soup' of runs that started from the same "
