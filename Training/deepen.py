@@ -2,8 +2,8 @@
 
 The copy starts the deeper model close to the shallower one's function (progressive stacking), so a short
 training stage (`train_csc.py --init-from OUT`, which takes the depth from OUT's config.json) adapts it instead of
-learning a layer from scratch. Every other file of the folder (vocabulary, candidates.json, priors, NOTICE) is
-copied unchanged.
+learning a layer from scratch. The weights are written in fp32 (training reads them so anyway); every other file
+of the folder (vocabulary, candidates.json, priors, NOTICE) is copied unchanged.
 
     python3 Training/deepen.py --model Models/csc --copy 2 --out /tmp/csc_deep
 """
@@ -42,10 +42,9 @@ def main():
     config = AutoConfig.from_pretrained(a.model)
     if not 0 <= a.copy < config.num_hidden_layers:
         raise SystemExit(f"--copy {a.copy}: the model has layers 0..{config.num_hidden_layers - 1}")
-    model = ElectraForMaskedLM.from_pretrained(a.model)
-    dtype = next(model.parameters()).dtype
+    model = ElectraForMaskedLM.from_pretrained(a.model, dtype=torch.float32)
     config.num_hidden_layers += 1
-    deeper = ElectraForMaskedLM(config).to(dtype)
+    deeper = ElectraForMaskedLM(config)
     missing, unexpected = deeper.load_state_dict(deepened_state(model.state_dict(), a.copy), strict=False)
     bad = [k for k in missing + unexpected if not k.endswith("position_ids") and k != "generator_lm_head.weight"]
     if bad:
@@ -55,7 +54,7 @@ def main():
         if name not in ("config.json", "model.safetensors", "pytorch_model.bin"):
             shutil.copy(os.path.join(a.model, name), os.path.join(a.out, name))
     deeper.save_pretrained(a.out)
-    print(f"{a.out}: {config.num_hidden_layers} layers (layer {a.copy} twice), {dtype}")
+    print(f"{a.out}: {config.num_hidden_layers} layers (layer {a.copy} twice)")
 
 
 if __name__ == "__main__":
